@@ -1,0 +1,572 @@
+//! The invocation [`Context`], built from FC's `x-fc-*` request headers.
+
+use std::fmt;
+use std::hash::{BuildHasher, RandomState};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use http::{HeaderMap, HeaderName, HeaderValue};
+
+/// Header names FC sets on every request (see the contract, §4).
+pub(crate) mod header {
+    pub(crate) const REQUEST_ID: &str = "x-fc-request-id";
+    pub(crate) const ACCESS_KEY_ID: &str = "x-fc-access-key-id";
+    pub(crate) const ACCESS_KEY_SECRET: &str = "x-fc-access-key-secret";
+    pub(crate) const SECURITY_TOKEN: &str = "x-fc-security-token";
+    pub(crate) const FUNCTION_NAME: &str = "x-fc-function-name";
+    pub(crate) const FUNCTION_HANDLER: &str = "x-fc-function-handler";
+    pub(crate) const FUNCTION_MEMORY: &str = "x-fc-function-memory";
+    pub(crate) const FUNCTION_TIMEOUT: &str = "x-fc-function-timeout";
+    pub(crate) const INITIALIZATION_TIMEOUT: &str = "x-fc-initialization-timeout";
+    pub(crate) const REGION: &str = "x-fc-region";
+    pub(crate) const ACCOUNT_ID: &str = "x-fc-account-id";
+    pub(crate) const QUALIFIER: &str = "x-fc-qualifier";
+    pub(crate) const VERSION_ID: &str = "x-fc-version-id";
+    pub(crate) const SERVICE_NAME: &str = "x-fc-service-name";
+    pub(crate) const LOG_PROJECT: &str = "x-fc-service-logproject";
+    pub(crate) const LOG_STORE: &str = "x-fc-service-logstore";
+    pub(crate) const RETRY_COUNT: &str = "x-fc-retry-count";
+    pub(crate) const CONTROL_PATH: &str = "x-fc-control-path";
+    pub(crate) const STATUS: &str = "x-fc-status";
+}
+
+/// Headers whose values must never be printed: `Debug` of [`Context::headers`] shows
+/// them as `Sensitive`.
+const SENSITIVE: [&str; 6] = [
+    header::ACCESS_KEY_SECRET,
+    header::SECURITY_TOKEN,
+    header::ACCESS_KEY_ID,
+    "authorization",
+    "proxy-authorization",
+    "cookie",
+];
+
+/// What an invocation knows about itself: request id, function metadata, credentials.
+///
+/// Built from the request's `x-fc-*` headers; where a header is missing or empty (FC
+/// sends many of them empty) the instance's environment (`FC_FUNCTION_NAME`,
+/// `FC_REGION`, `ALIBABA_CLOUD_ACCESS_KEY_ID`, …) fills in. A header that is present
+/// but malformed reads as `None`: nothing here ever fails or panics.
+///
+/// Cloning is cheap (one reference count).
+///
+/// ```
+/// use fc::Context;
+/// use fc::http::HeaderMap;
+///
+/// let mut headers = HeaderMap::new();
+/// headers.insert("x-fc-request-id", "1-67adb489-15d49184-2d4fa002fa2b".parse().unwrap());
+/// headers.insert("x-fc-function-memory", "512".parse().unwrap());
+/// headers.insert("x-fc-region", "".parse().unwrap()); // empty: treated as absent
+///
+/// let ctx = Context::from_headers(headers);
+/// assert_eq!(ctx.request_id(), "1-67adb489-15d49184-2d4fa002fa2b");
+/// assert_eq!(ctx.memory_mb(), Some(512));
+/// ```
+#[derive(Clone)]
+pub struct Context {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    request_id: Box<str>,
+    headers: HeaderMap,
+    env: Arc<Env>,
+}
+
+impl Context {
+    /// Builds a context from request headers, with the process environment as fallback.
+    ///
+    /// A request id is generated when `x-fc-request-id` is missing or empty.
+    pub fn from_headers(headers: HeaderMap) -> Self {
+        Self::new(headers, Env::process())
+    }
+
+    pub(crate) fn new(mut headers: HeaderMap, env: Arc<Env>) -> Self {
+        for name in SENSITIVE {
+            if let Some(value) = headers.get_mut(name) {
+                value.set_sensitive(true);
+            }
+        }
+        let request_id = match text(&headers, header::REQUEST_ID) {
+            Some(id) => Box::from(id),
+            None => generate_request_id().into_boxed_str(),
+        };
+        Self {
+            inner: Arc::new(Inner {
+                request_id,
+                headers,
+                env,
+            }),
+        }
+    }
+
+    /// The invocation's request id (`x-fc-request-id`); never empty: generated in FC's
+    /// `1-xxxxxxxx-xxxxxxxx-xxxxxxxxxxxx` form when the header is missing.
+    pub fn request_id(&self) -> &str {
+        &self.inner.request_id
+    }
+
+    fn header(&self, name: &str) -> Option<&str> {
+        text(&self.inner.headers, name)
+    }
+
+    fn header_or_env<'a>(&'a self, name: &str, env: &'a Option<String>) -> Option<&'a str> {
+        self.header(name).or(env.as_deref())
+    }
+
+    /// The function's name (`x-fc-function-name`, else `FC_FUNCTION_NAME`).
+    pub fn function_name(&self) -> Option<&str> {
+        self.header_or_env(header::FUNCTION_NAME, &self.inner.env.function_name)
+    }
+
+    /// The configured handler string (`x-fc-function-handler`).
+    pub fn function_handler(&self) -> Option<&str> {
+        self.header(header::FUNCTION_HANDLER)
+    }
+
+    /// The service's name (`x-fc-service-name`, FC 2.0; else `FC_SERVICE_NAME`).
+    pub fn service_name(&self) -> Option<&str> {
+        self.header_or_env(header::SERVICE_NAME, &self.inner.env.service_name)
+    }
+
+    /// The region, e.g. `cn-hangzhou` (`x-fc-region`, else `FC_REGION`).
+    pub fn region(&self) -> Option<&str> {
+        self.header_or_env(header::REGION, &self.inner.env.region)
+    }
+
+    /// The account id (`x-fc-account-id`, else `FC_ACCOUNT_ID`).
+    pub fn account_id(&self) -> Option<&str> {
+        self.header_or_env(header::ACCOUNT_ID, &self.inner.env.account_id)
+    }
+
+    /// The alias or version invoked (`x-fc-qualifier`, else `FC_QUALIFIER`).
+    pub fn qualifier(&self) -> Option<&str> {
+        self.header_or_env(header::QUALIFIER, &self.inner.env.qualifier)
+    }
+
+    /// The version id (`x-fc-version-id`, else `FC_FUNCTION_VERSION` or `FC_VER_ID`).
+    pub fn version_id(&self) -> Option<&str> {
+        self.header_or_env(header::VERSION_ID, &self.inner.env.version_id)
+    }
+
+    /// The instance id (`FC_INSTANCE_ID`).
+    pub fn instance_id(&self) -> Option<&str> {
+        self.inner.env.instance_id.as_deref()
+    }
+
+    /// The function's memory in MB (`x-fc-function-memory`, else
+    /// `FC_FUNCTION_MEMORY_SIZE`).
+    pub fn memory_mb(&self) -> Option<u32> {
+        self.header(header::FUNCTION_MEMORY)
+            .and_then(|v| v.parse().ok())
+            .or(self.inner.env.memory_mb)
+    }
+
+    /// The function's timeout (`x-fc-function-timeout`, in seconds).
+    pub fn function_timeout(&self) -> Option<Duration> {
+        seconds(self.header(header::FUNCTION_TIMEOUT)?)
+    }
+
+    /// The initializer's timeout (`x-fc-initialization-timeout`, in seconds; FC 2.0).
+    pub fn initialization_timeout(&self) -> Option<Duration> {
+        seconds(self.header(header::INITIALIZATION_TIMEOUT)?)
+    }
+
+    /// How many times FC has retried this asynchronous invocation (`x-fc-retry-count`).
+    pub fn retry_count(&self) -> Option<u32> {
+        self.header(header::RETRY_COUNT)?.parse().ok()
+    }
+
+    /// The SLS project the function logs to (`x-fc-service-logproject`).
+    pub fn log_project(&self) -> Option<&str> {
+        self.header(header::LOG_PROJECT)
+    }
+
+    /// The SLS logstore the function logs to (`x-fc-service-logstore`).
+    pub fn log_store(&self) -> Option<&str> {
+        self.header(header::LOG_STORE)
+    }
+
+    /// How FC asked for this request (`x-fc-control-path`: `/invoke`, `/initialize`,
+    /// `/http-invoke`).
+    pub fn control_path(&self) -> Option<&str> {
+        self.header(header::CONTROL_PATH)
+    }
+
+    /// The temporary STS credentials of the function's role: from the request's
+    /// `x-fc-access-key-*` / `x-fc-security-token` headers, else from
+    /// `ALIBABA_CLOUD_ACCESS_KEY_ID`, `_SECRET` and `_SECURITY_TOKEN`. `None` when the
+    /// function has no role.
+    pub fn credentials(&self) -> Option<Credentials> {
+        let from_headers = Credentials::new(
+            self.header(header::ACCESS_KEY_ID),
+            self.header(header::ACCESS_KEY_SECRET),
+            self.header(header::SECURITY_TOKEN),
+        );
+        from_headers.or_else(|| self.inner.env.credentials.clone())
+    }
+
+    /// Every request header, for anything the accessors do not cover. Credential and
+    /// authorization values are marked sensitive, so `Debug` does not print them.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.inner.headers
+    }
+}
+
+impl Default for Context {
+    /// A context with no headers: a fresh request id and the environment's values, as
+    /// in a local run. Handy when calling a handler directly in a unit test.
+    fn default() -> Self {
+        Self::from_headers(HeaderMap::new())
+    }
+}
+
+impl fmt::Debug for Context {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Header names only: values may hold user secrets the redaction list misses.
+        let names: Vec<&str> = self.headers().keys().map(HeaderName::as_str).collect();
+        f.debug_struct("Context")
+            .field("request_id", &self.request_id())
+            .field("function_name", &self.function_name())
+            .field("service_name", &self.service_name())
+            .field("region", &self.region())
+            .field("account_id", &self.account_id())
+            .field("qualifier", &self.qualifier())
+            .field("version_id", &self.version_id())
+            .field("memory_mb", &self.memory_mb())
+            .field("function_timeout", &self.function_timeout())
+            .field("retry_count", &self.retry_count())
+            .field("control_path", &self.control_path())
+            .field("credentials", &self.credentials())
+            .field("header_names", &names)
+            .finish()
+    }
+}
+
+/// Temporary STS credentials of the function's role.
+///
+/// `Debug` shows the access key id but never the secret or the token.
+///
+/// ```
+/// let creds = fc::Credentials::new(Some("STS.id"), Some("s3cret"), Some("tok")).unwrap();
+/// assert_eq!(creds.access_key_secret(), "s3cret");
+/// assert!(!format!("{creds:?}").contains("s3cret"));
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credentials {
+    access_key_id: String,
+    access_key_secret: String,
+    security_token: Option<String>,
+}
+
+impl Credentials {
+    /// Credentials from their parts; `None` unless both the id and the secret are
+    /// present and non-empty. An empty token counts as no token.
+    pub fn new(
+        access_key_id: Option<&str>,
+        access_key_secret: Option<&str>,
+        security_token: Option<&str>,
+    ) -> Option<Self> {
+        let non_empty = |s: Option<&str>| s.filter(|s| !s.is_empty()).map(str::to_owned);
+        Some(Self {
+            access_key_id: non_empty(access_key_id)?,
+            access_key_secret: non_empty(access_key_secret)?,
+            security_token: non_empty(security_token),
+        })
+    }
+
+    /// The access key id.
+    pub fn access_key_id(&self) -> &str {
+        &self.access_key_id
+    }
+
+    /// The access key secret. Never log it.
+    pub fn access_key_secret(&self) -> &str {
+        &self.access_key_secret
+    }
+
+    /// The STS security token, when the credentials are temporary. Never log it.
+    pub fn security_token(&self) -> Option<&str> {
+        self.security_token.as_deref()
+    }
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("access_key_id", &self.access_key_id)
+            .field("access_key_secret", &"<redacted>")
+            .field(
+                "security_token",
+                &self.security_token.as_ref().map(|_| "<redacted>"),
+            )
+            .finish()
+    }
+}
+
+/// The instance's environment, read once: the fallback for missing headers.
+#[derive(Debug, Default)]
+pub(crate) struct Env {
+    pub(crate) function_name: Option<String>,
+    pub(crate) service_name: Option<String>,
+    pub(crate) region: Option<String>,
+    pub(crate) account_id: Option<String>,
+    pub(crate) qualifier: Option<String>,
+    pub(crate) version_id: Option<String>,
+    pub(crate) instance_id: Option<String>,
+    pub(crate) memory_mb: Option<u32>,
+    pub(crate) credentials: Option<Credentials>,
+}
+
+impl Env {
+    /// The process environment, read on first use.
+    pub(crate) fn process() -> Arc<Env> {
+        static ENV: OnceLock<Arc<Env>> = OnceLock::new();
+        ENV.get_or_init(|| Arc::new(Env::from_lookup(|k| std::env::var(k).ok())))
+            .clone()
+    }
+
+    pub(crate) fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Env {
+        let var = |k: &str| get(k).filter(|v| !v.is_empty());
+        Env {
+            function_name: var("FC_FUNCTION_NAME"),
+            service_name: var("FC_SERVICE_NAME"),
+            region: var("FC_REGION"),
+            account_id: var("FC_ACCOUNT_ID"),
+            qualifier: var("FC_QUALIFIER"),
+            version_id: var("FC_FUNCTION_VERSION").or_else(|| var("FC_VER_ID")),
+            instance_id: var("FC_INSTANCE_ID"),
+            memory_mb: var("FC_FUNCTION_MEMORY_SIZE").and_then(|v| v.parse().ok()),
+            credentials: Credentials::new(
+                var("ALIBABA_CLOUD_ACCESS_KEY_ID").as_deref(),
+                var("ALIBABA_CLOUD_ACCESS_KEY_SECRET").as_deref(),
+                var("ALIBABA_CLOUD_SECURITY_TOKEN").as_deref(),
+            ),
+        }
+    }
+}
+
+/// A header's value as text; missing, empty or non-text values are `None`.
+pub(crate) fn text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get(name)
+        .and_then(|v: &HeaderValue| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+}
+
+/// Whole seconds, as FC sends them; anything else is `None`.
+fn seconds(value: &str) -> Option<Duration> {
+    value.parse::<u64>().ok().map(Duration::from_secs)
+}
+
+/// A request id in FC's own shape, `1-<unix secs>-<random>-<counter>`, unique within
+/// the process and very likely across instances.
+pub(crate) fn generate_request_id() -> String {
+    static SEED: OnceLock<u64> = OnceLock::new();
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let seed = *SEED.get_or_init(|| RandomState::new().hash_one(std::process::id()));
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!(
+        "1-{:08x}-{:08x}-{:012x}",
+        secs as u32,
+        (seed >> 32) as u32,
+        (seed.wrapping_add(n)) & 0xffff_ffff_ffff
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx(pairs: &[(&str, &str)], env: Env) -> Context {
+        let mut headers = HeaderMap::new();
+        for (k, v) in pairs {
+            headers.insert(
+                HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                HeaderValue::from_bytes(v.as_bytes()).unwrap(),
+            );
+        }
+        Context::new(headers, Arc::new(env))
+    }
+
+    #[test]
+    fn string_accessors_present_missing_empty() {
+        type Accessor = fn(&Context) -> Option<&str>;
+        let table: [(&str, Accessor); 11] = [
+            (header::FUNCTION_NAME, Context::function_name),
+            (header::FUNCTION_HANDLER, Context::function_handler),
+            (header::SERVICE_NAME, Context::service_name),
+            (header::REGION, Context::region),
+            (header::ACCOUNT_ID, Context::account_id),
+            (header::QUALIFIER, Context::qualifier),
+            (header::VERSION_ID, Context::version_id),
+            (header::LOG_PROJECT, Context::log_project),
+            (header::LOG_STORE, Context::log_store),
+            (header::CONTROL_PATH, Context::control_path),
+            (header::REQUEST_ID, |c| Some(c.request_id())),
+        ];
+        for (name, get) in table {
+            let present = ctx(&[(name, "value-1")], Env::default());
+            assert_eq!(get(&present), Some("value-1"), "{name} present");
+            let padded = ctx(&[(name, " value-2 ")], Env::default());
+            assert_eq!(get(&padded), Some("value-2"), "{name} padded");
+            if name == header::REQUEST_ID {
+                continue;
+            }
+            assert_eq!(get(&ctx(&[], Env::default())), None, "{name} missing");
+            assert_eq!(get(&ctx(&[(name, "")], Env::default())), None, "{name} empty");
+            let not_text = ctx(&[(name, "caf\u{e9}")], Env::default());
+            assert_eq!(get(&not_text), None, "{name} not text");
+        }
+    }
+
+    #[test]
+    fn numeric_accessors() {
+        let cases: [(&str, &str, Option<u64>); 14] = [
+            (header::FUNCTION_MEMORY, "512", Some(512)),
+            (header::FUNCTION_MEMORY, "", None),
+            (header::FUNCTION_MEMORY, "lots", None),
+            (header::FUNCTION_MEMORY, "-1", None),
+            (header::FUNCTION_MEMORY, "99999999999", None),
+            (header::FUNCTION_TIMEOUT, "60", Some(60)),
+            (header::FUNCTION_TIMEOUT, "1.5", None),
+            (header::FUNCTION_TIMEOUT, "", None),
+            (header::INITIALIZATION_TIMEOUT, "300", Some(300)),
+            (header::INITIALIZATION_TIMEOUT, "x", None),
+            (header::RETRY_COUNT, "2", Some(2)),
+            (header::RETRY_COUNT, "0", Some(0)),
+            (header::RETRY_COUNT, "two", None),
+            (header::RETRY_COUNT, "", None),
+        ];
+        for (name, value, want) in cases {
+            let c = ctx(&[(name, value)], Env::default());
+            let got = match name {
+                header::FUNCTION_MEMORY => c.memory_mb().map(u64::from),
+                header::FUNCTION_TIMEOUT => c.function_timeout().map(|d| d.as_secs()),
+                header::INITIALIZATION_TIMEOUT => {
+                    c.initialization_timeout().map(|d| d.as_secs())
+                }
+                _ => c.retry_count().map(u64::from),
+            };
+            assert_eq!(got, want, "{name}: {value:?}");
+        }
+    }
+
+    #[test]
+    fn request_id_is_generated_when_missing_or_empty() {
+        for c in [
+            ctx(&[], Env::default()),
+            ctx(&[(header::REQUEST_ID, "")], Env::default()),
+        ] {
+            let id = c.request_id();
+            let parts: Vec<&str> = id.split('-').collect();
+            assert_eq!(parts.len(), 4, "{id}");
+            assert_eq!(parts[0], "1");
+            assert_eq!(
+                [parts[1].len(), parts[2].len(), parts[3].len()],
+                [8, 8, 12]
+            );
+            assert!(parts[1..].iter().all(|p| p.bytes().all(|b| b.is_ascii_hexdigit())));
+        }
+        assert_ne!(generate_request_id(), generate_request_id());
+    }
+
+    #[test]
+    fn environment_fills_in_missing_headers() {
+        let env = || {
+            Env::from_lookup(|k| {
+                let v = match k {
+                    "FC_FUNCTION_NAME" => "env-fn",
+                    "FC_REGION" => "cn-shanghai",
+                    "FC_ACCOUNT_ID" => "123",
+                    "FC_FUNCTION_MEMORY_SIZE" => "1024",
+                    "FC_VER_ID" => "7",
+                    "FC_INSTANCE_ID" => "c-abc",
+                    "FC_SERVICE_NAME" => "",
+                    "ALIBABA_CLOUD_ACCESS_KEY_ID" => "env-id",
+                    "ALIBABA_CLOUD_ACCESS_KEY_SECRET" => "env-secret",
+                    _ => return None,
+                };
+                Some(v.to_owned())
+            })
+        };
+        let c = ctx(&[(header::REGION, "")], env());
+        assert_eq!(c.function_name(), Some("env-fn"));
+        assert_eq!(c.region(), Some("cn-shanghai"));
+        assert_eq!(c.account_id(), Some("123"));
+        assert_eq!(c.memory_mb(), Some(1024));
+        assert_eq!(c.version_id(), Some("7"));
+        assert_eq!(c.instance_id(), Some("c-abc"));
+        assert_eq!(c.service_name(), None, "empty env var is absent");
+        let creds = c.credentials().unwrap();
+        assert_eq!(creds.access_key_id(), "env-id");
+        assert_eq!(creds.security_token(), None);
+
+        let c = ctx(
+            &[(header::FUNCTION_NAME, "hdr-fn"), (header::FUNCTION_MEMORY, "256")],
+            env(),
+        );
+        assert_eq!(c.function_name(), Some("hdr-fn"), "header wins");
+        assert_eq!(c.memory_mb(), Some(256));
+        let c = ctx(&[(header::FUNCTION_MEMORY, "junk")], env());
+        assert_eq!(c.memory_mb(), Some(1024), "malformed header falls back");
+    }
+
+    #[test]
+    fn credentials_from_headers_are_all_or_nothing() {
+        let full = [
+            (header::ACCESS_KEY_ID, "STS.id"),
+            (header::ACCESS_KEY_SECRET, "sec"),
+            (header::SECURITY_TOKEN, "tok"),
+        ];
+        let creds = ctx(&full, Env::default()).credentials().unwrap();
+        assert_eq!(
+            (
+                creds.access_key_id(),
+                creds.access_key_secret(),
+                creds.security_token()
+            ),
+            ("STS.id", "sec", Some("tok"))
+        );
+        // FC 3.0 sends them empty when the function has no role.
+        let empty = [
+            (header::ACCESS_KEY_ID, ""),
+            (header::ACCESS_KEY_SECRET, ""),
+            (header::SECURITY_TOKEN, ""),
+        ];
+        assert_eq!(ctx(&empty, Env::default()).credentials(), None);
+        let half = [(header::ACCESS_KEY_ID, "STS.id")];
+        assert_eq!(ctx(&half, Env::default()).credentials(), None);
+    }
+
+    #[test]
+    fn debug_never_prints_secrets() {
+        let c = ctx(
+            &[
+                (header::ACCESS_KEY_ID, "STS.visible-id"),
+                (header::ACCESS_KEY_SECRET, "SECRET-VALUE"),
+                (header::SECURITY_TOKEN, "TOKEN-VALUE"),
+                ("authorization", "Bearer AUTH-VALUE"),
+            ],
+            Env::default(),
+        );
+        for text in [
+            format!("{c:?}"),
+            format!("{c:#?}"),
+            format!("{:?}", c.credentials()),
+            format!("{:?}", c.headers()),
+        ] {
+            for secret in ["SECRET-VALUE", "TOKEN-VALUE", "AUTH-VALUE"] {
+                assert!(!text.contains(secret), "{secret} leaked in {text}");
+            }
+        }
+        assert!(format!("{c:?}").contains("STS.visible-id"));
+        assert!(format!("{c:?}").contains("<redacted>"));
+    }
+}

@@ -1,0 +1,83 @@
+//! Which kind of request FC sent: by `x-fc-control-path`, else by method and path.
+
+use http::{HeaderMap, Method};
+
+use crate::context::{header, text};
+
+/// The kinds of request FC sends a custom runtime (contract §3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// `POST /invoke`: an event function invocation.
+    Invoke,
+    /// `POST /initialize`: the instance initializer.
+    Initialize,
+    /// An HTTP function invocation: the original request, forwarded whole.
+    Http,
+    /// `GET /pre-stop`: the instance is about to stop.
+    PreStop,
+    /// `GET /pre-freeze`: the instance is about to be frozen (FC 2.0).
+    PreFreeze,
+}
+
+/// Classifies a request. `x-fc-control-path` decides when FC sets it; lifecycle hooks
+/// carry no documented value and go by method and path. Without the header (FC 3.0's
+/// local emulator, a developer's curl), `POST /invoke` is an event and
+/// `POST /initialize` the initializer; anything else belongs to the HTTP function.
+pub(crate) fn classify(method: &Method, path: &str, headers: &HeaderMap) -> Kind {
+    match text(headers, header::CONTROL_PATH) {
+        Some("/invoke") => return Kind::Invoke,
+        Some("/initialize") => return Kind::Initialize,
+        Some("/http-invoke") => return Kind::Http,
+        _ => {}
+    }
+    match (method, path) {
+        (&Method::POST, "/invoke") => Kind::Invoke,
+        (&Method::POST, "/initialize") => Kind::Initialize,
+        (&Method::GET, "/pre-stop") => Kind::PreStop,
+        (&Method::GET, "/pre-freeze") => Kind::PreFreeze,
+        _ => Kind::Http,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table() {
+        let cases: [(&str, &str, Option<&str>, Kind); 16] = [
+            ("POST", "/invoke", Some("/invoke"), Kind::Invoke),
+            ("POST", "/initialize", Some("/initialize"), Kind::Initialize),
+            ("GET", "/users/7", Some("/http-invoke"), Kind::Http),
+            // An HTTP function serving its own /invoke and /initialize paths.
+            ("POST", "/invoke", Some("/http-invoke"), Kind::Http),
+            ("POST", "/initialize", Some("/http-invoke"), Kind::Http),
+            // The header decides, not the path.
+            ("POST", "/", Some("/invoke"), Kind::Invoke),
+            // No header: method and path.
+            ("POST", "/invoke", None, Kind::Invoke),
+            ("POST", "/initialize", None, Kind::Initialize),
+            ("GET", "/invoke", None, Kind::Http),
+            ("POST", "/invoke/", None, Kind::Http),
+            ("GET", "/", None, Kind::Http),
+            ("GET", "/pre-stop", None, Kind::PreStop),
+            ("GET", "/pre-freeze", None, Kind::PreFreeze),
+            // Empty or unknown header values count as no header.
+            ("POST", "/invoke", Some(""), Kind::Invoke),
+            ("GET", "/pre-stop", Some("/pre-stop"), Kind::PreStop),
+            ("GET", "/x", Some("/something-new"), Kind::Http),
+        ];
+        for (method, path, control, want) in cases {
+            let mut headers = HeaderMap::new();
+            if let Some(value) = control {
+                headers.insert(header::CONTROL_PATH, value.parse().unwrap());
+            }
+            let method = Method::from_bytes(method.as_bytes()).unwrap();
+            assert_eq!(
+                classify(&method, path, &headers),
+                want,
+                "{method} {path} {control:?}"
+            );
+        }
+    }
+}

@@ -1,0 +1,155 @@
+//! The innermost service: runs the user's function for the kind of request.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::task::{Context as TaskContext, Poll};
+
+use axum::body::Body;
+use axum::extract::Request;
+use axum::response::Response;
+use bytes::{Bytes, BytesMut};
+use http::{HeaderValue, header::CONTENT_LENGTH, header::CONTENT_TYPE};
+use http_body_util::BodyExt;
+use tower::Service;
+
+use crate::context::{Context, header};
+use crate::dispatch::Kind;
+use crate::error::Failure;
+use crate::handler::{BoxFuture, Invocation, InvokeFn, Named, Reply};
+use crate::instance::Instance;
+
+/// Runs the event handler, the initializer or a lifecycle hook.
+#[derive(Clone)]
+pub(crate) struct Endpoint {
+    pub(crate) invoke: Option<Named<InvokeFn>>,
+    pub(crate) instance: Arc<Instance>,
+    pub(crate) body_limit: usize,
+}
+
+impl Service<Request> for Endpoint {
+    type Response = Response;
+    type Error = Infallible;
+    type Future = BoxFuture<Result<Response, Infallible>>;
+
+    fn poll_ready(&mut self, _: &mut TaskContext<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        let this = self.clone();
+        Box::pin(async move { Ok(this.run(req).await.unwrap_or_else(Failure::into_response)) })
+    }
+}
+
+impl Endpoint {
+    async fn run(self, req: Request) -> Result<Response, Failure> {
+        let kind = req.extensions().get::<Kind>().copied();
+        let context = req.extensions().get::<Context>().cloned();
+        let (Some(kind), Some(context)) = (kind, context) else {
+            return Err(Failure::new(
+                "InternalError",
+                "the request did not pass through fc's invocation layer",
+            ));
+        };
+        match kind {
+            Kind::Invoke => {
+                let Some(invoke) = &self.invoke else {
+                    return Err(Failure::new(
+                        "NotFound",
+                        "this function has no #[fc::invoke] handler",
+                    ));
+                };
+                let body = read_body(req, self.body_limit).await?;
+                let invocation = Invocation {
+                    body,
+                    context,
+                    states: Arc::clone(&self.instance.states),
+                };
+                let reply = (invoke.handler)(invocation).await.map_err(|f| f.0)?;
+                Ok(ok(reply))
+            }
+            Kind::Initialize => {
+                self.instance.initialize(&context, false).await?;
+                Ok(ok(empty()))
+            }
+            // Nothing registered for the hooks yet: succeed, as FC expects of a hook.
+            Kind::PreStop | Kind::PreFreeze => Ok(ok(empty())),
+            Kind::Http => Err(Failure::new(
+                "NotFound",
+                format!(
+                    "no HTTP handler for {} {}: this function serves events at POST /invoke",
+                    req.method(),
+                    req.uri().path()
+                ),
+            )),
+        }
+    }
+}
+
+fn empty() -> Reply {
+    Reply {
+        body: Bytes::new(),
+        content_type: "application/octet-stream",
+    }
+}
+
+/// FC's success: 200 with `x-fc-status: 200`.
+fn ok(reply: Reply) -> Response {
+    let mut response = Response::new(Body::from(reply.body));
+    let headers = response.headers_mut();
+    headers.insert(header::STATUS, HeaderValue::from_static("200"));
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(reply.content_type));
+    response
+}
+
+/// Reads the whole body, refusing more than `limit` bytes. A body that arrives in
+/// one piece is not copied; otherwise the buffer is sized from `Content-Length`.
+async fn read_body(req: Request, limit: usize) -> Result<Bytes, Failure> {
+    let too_large = || {
+        Failure::new(
+            "EventTooLarge",
+            format!("the event is larger than the limit of {limit} bytes"),
+        )
+    };
+    let declared = req
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(too_large());
+    }
+    let mut body = req.into_body();
+    let mut first: Option<Bytes> = None;
+    let mut buffer: Option<BytesMut> = None;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| {
+            Failure::new("BodyReadError", format!("could not read the event: {e}"))
+        })?;
+        let Ok(chunk) = frame.into_data() else {
+            continue; // trailers
+        };
+        let received = first.as_ref().map_or(0, Bytes::len)
+            + buffer.as_ref().map_or(0, BytesMut::len)
+            + chunk.len();
+        if received > limit {
+            return Err(too_large());
+        }
+        match (&mut buffer, first.take()) {
+            (Some(buffer), _) => buffer.extend_from_slice(&chunk),
+            (None, None) => first = Some(chunk),
+            (None, Some(previous)) => {
+                let capacity = declared.unwrap_or(0).max(received).min(limit);
+                let mut joined = BytesMut::with_capacity(capacity);
+                joined.extend_from_slice(&previous);
+                joined.extend_from_slice(&chunk);
+                buffer = Some(joined);
+            }
+        }
+    }
+    Ok(match (first, buffer) {
+        (_, Some(buffer)) => buffer.freeze(),
+        (Some(first), None) => first,
+        (None, None) => Bytes::new(),
+    })
+}

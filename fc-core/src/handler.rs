@@ -1,0 +1,569 @@
+//! Type-erased handlers, [`Routes`], and the helpers `#[fc::invoke]` and
+//! `#[fc::initialize]` expand to (reached through `fc::__private`).
+
+use std::any::{Any, TypeId};
+use std::borrow::Cow;
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::context::Context;
+use crate::error::{Error, Failure};
+use crate::state::{self, State, States};
+
+pub(crate) type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
+type AnyArc = Arc<dyn Any + Send + Sync>;
+
+/// An event handler, erased.
+pub(crate) type InvokeFn = dyn Fn(Invocation) -> BoxFuture<Result<Reply, Fail>> + Send + Sync;
+/// An initializer, erased: it yields the instance state, by type.
+pub(crate) type InitFn = dyn Fn(Context) -> BoxFuture<Result<(TypeId, AnyArc), Fail>> + Send + Sync;
+
+/// A registered function and the name it was written under.
+pub(crate) struct Named<F: ?Sized> {
+    pub(crate) name: &'static str,
+    pub(crate) handler: Arc<F>,
+}
+
+impl<F: ?Sized> Clone for Named<F> {
+    fn clone(&self) -> Self {
+        Self {
+            name: self.name,
+            handler: Arc::clone(&self.handler),
+        }
+    }
+}
+
+/// The functions an app serves, collected by `fc::routes![..]` from the functions
+/// annotated with `#[fc::invoke]` and `#[fc::initialize]`.
+///
+/// ```
+/// #[fc::invoke]
+/// async fn echo(event: String) -> String {
+///     event
+/// }
+///
+/// let routes: fc::Routes = fc::routes![echo];
+/// let app = fc::App::new().routes(routes);
+/// ```
+#[derive(Clone, Default)]
+pub struct Routes {
+    pub(crate) invoke: Option<Named<InvokeFn>>,
+    pub(crate) initialize: Option<Named<InitFn>>,
+}
+
+impl Routes {
+    /// Adds `other`'s functions to these.
+    ///
+    /// # Panics
+    /// When both have an `#[fc::invoke]` (or both an `#[fc::initialize]`) function:
+    /// an app has one of each. The message names both functions.
+    pub fn merge(mut self, other: Routes) -> Routes {
+        fn one<F: ?Sized>(
+            attr: &str,
+            mine: Option<Named<F>>,
+            theirs: Option<Named<F>>,
+        ) -> Option<Named<F>> {
+            match (mine, theirs) {
+                (Some(a), Some(b)) => panic!(
+                    "fc: two #[fc::{attr}] functions, `{}` and `{}`: an app has at most one",
+                    a.name, b.name
+                ),
+                (a, b) => a.or(b),
+            }
+        }
+        self.invoke = one("invoke", self.invoke, other.invoke);
+        self.initialize = one("initialize", self.initialize, other.initialize);
+        self
+    }
+}
+
+impl fmt::Debug for Routes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Routes")
+            .field("invoke", &self.invoke.as_ref().map(|n| n.name))
+            .field("initialize", &self.initialize.as_ref().map(|n| n.name))
+            .finish()
+    }
+}
+
+/// A failure on its way out of generated code.
+#[doc(hidden)]
+pub struct Fail(pub(crate) Failure);
+
+impl<E: Into<Error>> From<E> for Fail {
+    fn from(error: E) -> Self {
+        Fail(Failure::from_error(error.into()))
+    }
+}
+
+/// What an event handler's invocation gets: the body, the context, the state.
+#[doc(hidden)]
+pub struct Invocation {
+    pub(crate) body: Bytes,
+    pub(crate) context: Context,
+    pub(crate) states: Arc<States>,
+}
+
+impl Invocation {
+    pub fn body(&self) -> &Bytes {
+        &self.body
+    }
+
+    pub fn context(&self) -> Context {
+        self.context.clone()
+    }
+
+    pub fn state<T: Send + Sync + 'static>(&self) -> Result<State<T>, Fail> {
+        self.states.get::<T>().map_err(Fail)
+    }
+}
+
+/// A successful invocation's body and its content type.
+#[doc(hidden)]
+pub struct Reply {
+    pub(crate) body: Bytes,
+    pub(crate) content_type: &'static str,
+}
+
+/// Erases an event handler.
+#[doc(hidden)]
+pub fn invoke_fn<F, Fut>(f: F) -> Arc<InvokeFn>
+where
+    F: Fn(Invocation) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<Reply, Fail>> + Send + 'static,
+{
+    Arc::new(move |invocation| Box::pin(f(invocation)))
+}
+
+/// Erases an initializer.
+#[doc(hidden)]
+pub fn init_fn<F, Fut>(f: F) -> Arc<InitFn>
+where
+    F: Fn(Context) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<(TypeId, AnyArc), Fail>> + Send + 'static,
+{
+    Arc::new(move |context| Box::pin(f(context)))
+}
+
+/// Keeps what an initializer returned as the instance state.
+#[doc(hidden)]
+pub fn keep_state<T: Send + Sync + 'static>(value: T) -> Result<(TypeId, AnyArc), Fail> {
+    Ok(state::erase(value))
+}
+
+// ---------------------------------------------------------------------------------
+// `fc::routes!`: a builder whose type records which kinds it holds, so a second
+// function of one kind is a compile error on that function's name.
+
+/// A slot no function has taken yet.
+#[doc(hidden)]
+pub struct Vacant;
+/// A slot a function has taken.
+#[doc(hidden)]
+pub struct Taken;
+
+#[doc(hidden)]
+pub struct RoutesBuilder<I, N> {
+    routes: Routes,
+    _slots: PhantomData<fn() -> (I, N)>,
+}
+
+impl RoutesBuilder<Vacant, Vacant> {
+    #[expect(clippy::new_without_default, reason = "only generated code builds it")]
+    pub fn new() -> Self {
+        Self {
+            routes: Routes::default(),
+            _slots: PhantomData,
+        }
+    }
+}
+
+impl<I, N> RoutesBuilder<I, N> {
+    pub fn finish(self) -> Routes {
+        self.routes
+    }
+
+    fn retype<I2, N2>(self) -> RoutesBuilder<I2, N2> {
+        RoutesBuilder {
+            routes: self.routes,
+            _slots: PhantomData,
+        }
+    }
+}
+
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`fc::routes!` already has an `#[fc::invoke]` function",
+    label = "a second `#[fc::invoke]` function",
+    note = "an app has one event handler; give the others another name or merge them into one"
+)]
+pub trait AcceptInvoke {
+    type Out;
+    fn accept(self, name: &'static str, handler: Arc<InvokeFn>) -> Self::Out;
+}
+
+impl<N> AcceptInvoke for RoutesBuilder<Vacant, N> {
+    type Out = RoutesBuilder<Taken, N>;
+    fn accept(mut self, name: &'static str, handler: Arc<InvokeFn>) -> Self::Out {
+        self.routes.invoke = Some(Named { name, handler });
+        self.retype()
+    }
+}
+
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`fc::routes!` already has an `#[fc::initialize]` function",
+    label = "a second `#[fc::initialize]` function",
+    note = "an app has one initializer; do all instance set-up in it"
+)]
+pub trait AcceptInitialize {
+    type Out;
+    fn accept(self, name: &'static str, handler: Arc<InitFn>) -> Self::Out;
+}
+
+impl<I> AcceptInitialize for RoutesBuilder<I, Vacant> {
+    type Out = RoutesBuilder<I, Taken>;
+    fn accept(mut self, name: &'static str, handler: Arc<InitFn>) -> Self::Out {
+        self.routes.initialize = Some(Named { name, handler });
+        self.retype()
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// Argument and return types, resolved by autoref specialization: a method on
+// `&Probe<T>` wins over the same-named method on `Probe<T>` when its bounds hold, so
+// `(&&Probe::<T>::new()).decode(..)` picks the raw form for `String`, `Vec<u8>` and
+// `Bytes`, and JSON for everything else, without the macro reading type names.
+
+/// A type-level probe for autoref specialization.
+#[doc(hidden)]
+pub struct Probe<T>(PhantomData<fn() -> T>);
+
+impl<T> Probe<T> {
+    #[expect(clippy::new_without_default, reason = "only generated code builds it")]
+    pub fn new() -> Self {
+        Probe(PhantomData)
+    }
+}
+
+/// The probe for a value's type.
+#[doc(hidden)]
+pub fn probe<T>(_: &T) -> Probe<T> {
+    Probe(PhantomData)
+}
+
+/// Event types that receive the raw body.
+#[doc(hidden)]
+pub trait RawEvent: Sized {
+    fn from_body(body: &Bytes) -> Result<Self, Fail>;
+}
+
+impl RawEvent for Bytes {
+    fn from_body(body: &Bytes) -> Result<Self, Fail> {
+        Ok(body.clone())
+    }
+}
+
+impl RawEvent for Vec<u8> {
+    fn from_body(body: &Bytes) -> Result<Self, Fail> {
+        Ok(body.to_vec())
+    }
+}
+
+impl RawEvent for String {
+    fn from_body(body: &Bytes) -> Result<Self, Fail> {
+        String::from_utf8(body.to_vec()).map_err(|e| {
+            Fail(Failure::new(
+                "InvalidEvent",
+                format!("the event is not valid UTF-8: {e}"),
+            ))
+        })
+    }
+}
+
+/// Event types parsed from JSON.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be an `#[fc::invoke]` event",
+    label = "not an event type",
+    note = "an event is `String`, `Vec<u8>` or `fc::Bytes` (the raw body), or a type that implements `serde::Deserialize` (parsed from JSON)",
+    note = "the other arguments a handler may take are `fc::Context` and `fc::State<T>`"
+)]
+pub trait JsonEvent: DeserializeOwned {}
+impl<T: DeserializeOwned> JsonEvent for T {}
+
+#[doc(hidden)]
+pub trait DecodeRaw<T> {
+    fn decode(&self, body: &Bytes) -> Result<T, Fail>;
+}
+
+impl<T: RawEvent> DecodeRaw<T> for &Probe<T> {
+    fn decode(&self, body: &Bytes) -> Result<T, Fail> {
+        T::from_body(body)
+    }
+}
+
+#[doc(hidden)]
+pub trait DecodeJson<T> {
+    fn decode(&self, body: &Bytes) -> Result<T, Fail>
+    where
+        T: JsonEvent;
+}
+
+impl<T> DecodeJson<T> for Probe<T> {
+    fn decode(&self, body: &Bytes) -> Result<T, Fail>
+    where
+        T: JsonEvent,
+    {
+        decode_json(body).map_err(Fail)
+    }
+}
+
+/// Parses JSON; on failure, parses again to name the path of the offending field.
+pub(crate) fn decode_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, Failure> {
+    serde_json::from_slice(body).map_err(|error| {
+        let mut de = serde_json::Deserializer::from_slice(body);
+        let path = match serde_path_to_error::deserialize::<_, T>(&mut de) {
+            Err(e) => e.path().to_string(),
+            Ok(_) => String::new(),
+        };
+        // "." is the root and "?" a place serde could not name: no path worth printing.
+        let message = if path.is_empty() || path == "." || path == "?" {
+            error.to_string()
+        } else {
+            format!("{path}: {error}")
+        };
+        Failure::new("InvalidEvent", format!("invalid event: {message}"))
+    })
+}
+
+/// `Result<T, E>` returns: `Ok` goes on, `Err` becomes the failure.
+#[doc(hidden)]
+pub trait SplitResult<T, E> {
+    fn split(&self, value: Result<T, E>) -> Result<T, Fail>;
+}
+
+impl<T, E: Into<Error>> SplitResult<T, E> for &Probe<Result<T, E>> {
+    fn split(&self, value: Result<T, E>) -> Result<T, Fail> {
+        value.map_err(|e| Fail(Failure::from_error(e.into())))
+    }
+}
+
+/// Any other return type is a success.
+#[doc(hidden)]
+pub trait SplitPlain<T> {
+    fn split(&self, value: T) -> Result<T, Fail>;
+}
+
+impl<T> SplitPlain<T> for Probe<T> {
+    fn split(&self, value: T) -> Result<T, Fail> {
+        Ok(value)
+    }
+}
+
+/// Return types that go out as they are.
+#[doc(hidden)]
+pub trait RawBody {
+    const CONTENT_TYPE: &'static str;
+    fn into_body(self) -> Bytes;
+}
+
+impl RawBody for String {
+    const CONTENT_TYPE: &'static str = "text/plain; charset=utf-8";
+    fn into_body(self) -> Bytes {
+        Bytes::from(self)
+    }
+}
+
+impl RawBody for &'static str {
+    const CONTENT_TYPE: &'static str = "text/plain; charset=utf-8";
+    fn into_body(self) -> Bytes {
+        Bytes::from_static(self.as_bytes())
+    }
+}
+
+impl RawBody for Cow<'static, str> {
+    const CONTENT_TYPE: &'static str = "text/plain; charset=utf-8";
+    fn into_body(self) -> Bytes {
+        match self {
+            Cow::Borrowed(s) => s.into_body(),
+            Cow::Owned(s) => s.into_body(),
+        }
+    }
+}
+
+impl RawBody for Vec<u8> {
+    const CONTENT_TYPE: &'static str = "application/octet-stream";
+    fn into_body(self) -> Bytes {
+        Bytes::from(self)
+    }
+}
+
+impl RawBody for Bytes {
+    const CONTENT_TYPE: &'static str = "application/octet-stream";
+    fn into_body(self) -> Bytes {
+        self
+    }
+}
+
+impl RawBody for () {
+    const CONTENT_TYPE: &'static str = "application/octet-stream";
+    fn into_body(self) -> Bytes {
+        Bytes::new()
+    }
+}
+
+/// Return types sent as JSON.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the body of an `#[fc::invoke]` response",
+    label = "not a response body",
+    note = "return `String`, `&'static str`, `Vec<u8>`, `fc::Bytes` or `()` (sent as they are), a type that implements `serde::Serialize` (sent as JSON), or `Result<T, E>` of these with `E: Into<fc::Error>`"
+)]
+pub trait JsonBody: Serialize {}
+impl<T: Serialize> JsonBody for T {}
+
+#[doc(hidden)]
+pub trait ReplyRaw<T> {
+    fn reply(&self, value: T) -> Result<Reply, Fail>;
+}
+
+impl<T: RawBody> ReplyRaw<T> for &Probe<T> {
+    fn reply(&self, value: T) -> Result<Reply, Fail> {
+        Ok(Reply {
+            body: value.into_body(),
+            content_type: T::CONTENT_TYPE,
+        })
+    }
+}
+
+#[doc(hidden)]
+pub trait ReplyJson<T> {
+    fn reply(&self, value: T) -> Result<Reply, Fail>
+    where
+        T: JsonBody;
+}
+
+impl<T> ReplyJson<T> for Probe<T> {
+    fn reply(&self, value: T) -> Result<Reply, Fail>
+    where
+        T: JsonBody,
+    {
+        match serde_json::to_vec(&value) {
+            Ok(json) => Ok(Reply {
+                body: Bytes::from(json),
+                content_type: "application/json",
+            }),
+            Err(e) => Err(Fail(Failure::new(
+                "SerializationError",
+                format!("the result could not be serialized as JSON: {e}"),
+            ))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize, Serialize, PartialEq)]
+    struct Order {
+        id: u64,
+        qty: u32,
+    }
+
+    #[test]
+    fn events_are_raw_or_json_by_type() {
+        let body = Bytes::from_static(br#"{"id": 1, "qty": 2}"#);
+        let s: String = (&&Probe::<String>::new()).decode(&body).ok().unwrap();
+        assert_eq!(s, r#"{"id": 1, "qty": 2}"#);
+        let v: Vec<u8> = (&&Probe::<Vec<u8>>::new()).decode(&body).ok().unwrap();
+        assert_eq!(v, body.to_vec());
+        let order: Order = (&&Probe::<Order>::new()).decode(&body).ok().unwrap();
+        assert_eq!(order, Order { id: 1, qty: 2 });
+        let value: serde_json::Value = (&&Probe::<serde_json::Value>::new())
+            .decode(&body)
+            .ok()
+            .unwrap();
+        assert_eq!(value["qty"], 2);
+    }
+
+    #[test]
+    fn json_errors_name_field_line_and_column() {
+        let cases = [
+            (
+                &br#"{"id": 1, "qty": "two"}"#[..],
+                "invalid event: qty: invalid type: string \"two\", expected u32 at line 1 column 22",
+            ),
+            (
+                br#"{"id": 1}"#,
+                "invalid event: missing field `qty` at line 1 column 9",
+            ),
+            (
+                br#"{"id": 1, "#,
+                "invalid event: EOF while parsing a value at line 1 column 10",
+            ),
+            (b"", "invalid event: EOF while parsing a value at line 1 column 0"),
+        ];
+        for (body, want) in cases {
+            let failure = decode_json::<Order>(body).unwrap_err();
+            assert_eq!(failure.body.error_type, "InvalidEvent");
+            assert_eq!(failure.body.error_message, want);
+        }
+        let not_utf8 = Bytes::from_static(b"\xff\xfe");
+        let err = (&&Probe::<String>::new()).decode(&not_utf8).err().unwrap();
+        assert_eq!(err.0.body.error_type, "InvalidEvent");
+    }
+
+    #[test]
+    fn returns_are_raw_or_json_by_type() {
+        fn reply<T>(value: T) -> (Bytes, &'static str)
+        where
+            for<'a> &'a Probe<T>: ReplyRaw<T>,
+        {
+            let r = (&&probe(&value)).reply(value).ok().unwrap();
+            (r.body, r.content_type)
+        }
+        assert_eq!(reply(String::from("hi")), (Bytes::from("hi"), "text/plain; charset=utf-8"));
+        assert_eq!(reply(()).0, Bytes::new());
+        let json = (&&probe(&Order { id: 1, qty: 2 }))
+            .reply(Order { id: 1, qty: 2 })
+            .ok()
+            .unwrap();
+        assert_eq!(json.body, Bytes::from(r#"{"id":1,"qty":2}"#));
+        assert_eq!(json.content_type, "application/json");
+    }
+
+    #[test]
+    fn results_split_into_ok_or_failure() {
+        let ok: Result<u8, Error> = Ok(1);
+        assert_eq!((&&probe(&ok)).split(ok).ok(), Some(1));
+        let err: Result<u8, &str> = Err("nope");
+        let fail = (&&probe(&err)).split(err).err().unwrap();
+        assert_eq!(fail.0.body.error_message, "nope");
+        let plain = 5_u8;
+        assert_eq!((&&probe(&plain)).split(plain).ok(), Some(5));
+    }
+
+    #[test]
+    #[should_panic(expected = "two #[fc::invoke] functions, `a` and `b`")]
+    fn merging_two_event_handlers_names_both() {
+        let handler = invoke_fn(|_| async { Err(Fail(Failure::new("X", "x"))) });
+        let routes = |name| Routes {
+            invoke: Some(Named {
+                name,
+                handler: handler.clone(),
+            }),
+            initialize: None,
+        };
+        let _ = routes("a").merge(routes("b"));
+    }
+}

@@ -1,0 +1,167 @@
+//! Panics: caught where a service is called and while its future is polled, logged
+//! by a panic hook with message, location, backtrace and request id, and answered
+//! with FC's 404.
+
+use std::backtrace::Backtrace;
+use std::cell::Cell;
+use std::future::Future;
+use std::panic::{self, AssertUnwindSafe, PanicHookInfo};
+use std::pin::Pin;
+use std::sync::Once;
+use std::task::{Context as TaskContext, Poll};
+
+use axum::extract::Request;
+use axum::response::Response;
+use tower::{Layer, Service};
+
+use crate::context::Context;
+use crate::error::Failure;
+
+thread_local! {
+    /// Set while this thread runs code under a [`CatchUnwind`]: a panic here is one
+    /// fc will catch, so the hook logs it for the invocation instead of handing it on.
+    static CATCHING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Installs, once per process, the hook that logs panics caught by fc. Panics
+/// elsewhere (threads and tasks of the user's own) go to the hook that was there.
+pub(crate) fn install_hook() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let previous = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            if CATCHING.get() {
+                log_panic(info);
+            } else {
+                previous(info);
+            }
+        }));
+    });
+}
+
+/// Logs a panic inside the current span, so the line carries the request id.
+fn log_panic(info: &PanicHookInfo<'_>) {
+    let payload = info.payload();
+    let message = payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("Box<dyn Any>");
+    let location = info
+        .location()
+        .map_or_else(|| "an unknown location".to_owned(), ToString::to_string);
+    // Captured whatever RUST_BACKTRACE says: the log is the only place it can go.
+    let backtrace = Backtrace::force_capture();
+    tracing::error!("panicked at {location}: {message}\nstack backtrace:\n{backtrace}");
+}
+
+/// Runs `f` with panics caught; the hook logs any panic as belonging to fc.
+fn catching<R>(f: impl FnOnce() -> R) -> std::thread::Result<R> {
+    let was = CATCHING.replace(true);
+    let result = panic::catch_unwind(AssertUnwindSafe(f));
+    CATCHING.set(was);
+    result
+}
+
+/// A future whose panics come out as `Err(())`.
+pub(crate) struct CatchUnwind<F> {
+    inner: F,
+}
+
+impl<F> CatchUnwind<F> {
+    pub(crate) fn new(inner: F) -> Self {
+        Self { inner }
+    }
+}
+
+impl<F: Future + Unpin> Future for CatchUnwind<F> {
+    type Output = Result<F::Output, ()>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
+        let inner = &mut self.inner;
+        match catching(|| Pin::new(inner).poll(cx)) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
+            Err(_payload) => Poll::Ready(Err(())),
+        }
+    }
+}
+
+/// Wraps a service so that a panic in `call` or in its future becomes FC's 404.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct CatchPanicLayer;
+
+impl<S> Layer<S> for CatchPanicLayer {
+    type Service = CatchPanicService<S>;
+    fn layer(&self, inner: S) -> Self::Service {
+        CatchPanicService { inner }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct CatchPanicService<S> {
+    inner: S,
+}
+
+impl<S> Service<Request> for CatchPanicService<S>
+where
+    S: Service<Request, Response = Response>,
+    S::Future: Unpin,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = CatchPanicFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut TaskContext<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        let request_id = req
+            .extensions()
+            .get::<Context>()
+            .map(|ctx| ctx.request_id().to_owned())
+            .unwrap_or_default();
+        let inner = &mut self.inner;
+        match catching(|| inner.call(req)) {
+            Ok(future) => CatchPanicFuture::Running {
+                future: CatchUnwind::new(future),
+                request_id,
+            },
+            Err(_payload) => CatchPanicFuture::Panicked(Some(request_id)),
+        }
+    }
+}
+
+pub(crate) enum CatchPanicFuture<F> {
+    Running {
+        future: CatchUnwind<F>,
+        request_id: String,
+    },
+    Panicked(Option<String>),
+}
+
+impl<F, E> Future for CatchPanicFuture<F>
+where
+    F: Future<Output = Result<Response, E>> + Unpin,
+{
+    type Output = Result<Response, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
+        match self.get_mut() {
+            CatchPanicFuture::Running { future, request_id } => {
+                match Pin::new(future).poll(cx) {
+                    Poll::Pending => Poll::Pending,
+                    Poll::Ready(Ok(result)) => Poll::Ready(result),
+                    Poll::Ready(Err(())) => {
+                        Poll::Ready(Ok(Failure::panic(request_id).into_response()))
+                    }
+                }
+            }
+            CatchPanicFuture::Panicked(request_id) => {
+                let request_id = request_id.take().unwrap_or_default();
+                Poll::Ready(Ok(Failure::panic(&request_id).into_response()))
+            }
+        }
+    }
+}

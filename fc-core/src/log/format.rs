@@ -1,0 +1,230 @@
+//! FC's log line format as a `tracing` [`FormatEvent`]:
+//! `<utc yyyy-MM-ddTHH:mm:ss.fffZ> <requestId> [LEVEL] <message>`.
+
+use std::fmt::{self, Write as _};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use tracing::field::{Field, Visit};
+use tracing::span::{Attributes, Id};
+use tracing::{Event, Subscriber};
+use tracing_subscriber::fmt::format::Writer;
+use tracing_subscriber::fmt::time::FormatTime;
+use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
+use tracing_subscriber::layer::{Context as LayerContext, Layer};
+use tracing_subscriber::registry::LookupSpan;
+
+/// Formats each event as FC recommends, one physical line per line of the message,
+/// each with the timestamp, the request id of the enclosing invocation and the level:
+///
+/// ```text
+/// 2026-11-21T05:47:00.123Z 1-67adb489-15d49184-2d4fa002fa2b [INFO] loading prices function="hello"
+/// ```
+///
+/// The request id is read from the nearest enclosing span that has a `request_id`
+/// field (every invocation runs in one), recorded there by [`RequestIdLayer`]; outside
+/// an invocation the id is left out. Use it through [`layer`](crate::log::layer).
+#[derive(Clone, Debug, Default)]
+pub struct FcFormat<T = UtcMillis> {
+    timer: T,
+}
+
+impl FcFormat {
+    /// The format with the system clock.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl<T> FcFormat<T> {
+    /// The format with another clock, e.g. a fixed one in tests.
+    pub fn with_timer<T2: FormatTime>(self, timer: T2) -> FcFormat<T2> {
+        FcFormat { timer }
+    }
+}
+
+impl<S, N, T> FormatEvent<S, N> for FcFormat<T>
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+    N: for<'a> FormatFields<'a> + 'static,
+    T: FormatTime,
+{
+    fn format_event(
+        &self,
+        ctx: &FmtContext<'_, S, N>,
+        mut writer: Writer<'_>,
+        event: &Event<'_>,
+    ) -> fmt::Result {
+        let mut prefix = String::with_capacity(64);
+        self.timer.format_time(&mut Writer::new(&mut prefix))?;
+        prefix.push(' ');
+        if let Some(scope) = ctx.event_scope() {
+            for span in scope {
+                if let Some(RequestId(id)) = span.extensions().get::<RequestId>() {
+                    prefix.push_str(id);
+                    prefix.push(' ');
+                    break;
+                }
+            }
+        }
+        let level = event.metadata().level().as_str();
+        write!(prefix, "[{level}] ")?;
+
+        let mut message = String::new();
+        ctx.format_fields(Writer::new(&mut message), event)?;
+        for line in message.split('\n') {
+            writer.write_str(&prefix)?;
+            writer.write_str(line.strip_suffix('\r').unwrap_or(line))?;
+            writer.write_char('\n')?;
+        }
+        Ok(())
+    }
+}
+
+/// UTC wall-clock time as `yyyy-MM-ddTHH:mm:ss.fffZ`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct UtcMillis;
+
+impl FormatTime for UtcMillis {
+    fn format_time(&self, w: &mut Writer<'_>) -> fmt::Result {
+        let since_epoch = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
+        write_utc_millis(w, since_epoch.as_millis() as i64)
+    }
+}
+
+/// Writes a Unix time in milliseconds as `yyyy-MM-ddTHH:mm:ss.fffZ`.
+pub(crate) fn write_utc_millis(w: &mut impl fmt::Write, unix_millis: i64) -> fmt::Result {
+    let (secs, millis) = (
+        unix_millis.div_euclid(1000),
+        unix_millis.rem_euclid(1000),
+    );
+    let (days, secs_of_day) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let (year, month, day) = civil_from_days(days);
+    write!(
+        w,
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{millis:03}Z",
+        secs_of_day / 3600,
+        secs_of_day / 60 % 60,
+        secs_of_day % 60
+    )
+}
+
+/// Days since 1970-01-01 to a proleptic Gregorian (year, month, day), after Howard
+/// Hinnant's `civil_from_days` (public domain algorithm).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+/// The request id of an invocation's span, kept in the span's extensions.
+#[derive(Clone, Debug)]
+pub(crate) struct RequestId(pub(crate) String);
+
+/// Records the `request_id` field of every new span, so [`FcFormat`] can print it on
+/// the lines logged inside that span.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RequestIdLayer;
+
+impl<S> Layer<S> for RequestIdLayer
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: LayerContext<'_, S>) {
+        if attrs.metadata().fields().field("request_id").is_none() {
+            return;
+        }
+        let mut visitor = RequestIdVisitor(None);
+        attrs.record(&mut visitor);
+        if let (Some(request_id), Some(span)) = (visitor.0, ctx.span(id)) {
+            span.extensions_mut().insert(RequestId(request_id));
+        }
+    }
+}
+
+struct RequestIdVisitor(Option<String>);
+
+impl Visit for RequestIdVisitor {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        if field.name() == "request_id" {
+            self.0 = Some(value.to_owned());
+        }
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        if field.name() == "request_id" {
+            self.0 = Some(format!("{value:?}"));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::log::Output;
+    use tracing_subscriber::layer::SubscriberExt;
+
+    fn fixed(w: &mut Writer<'_>) -> fmt::Result {
+        // 2025-02-13T08:57:13.042Z, the second a real FC request id was minted.
+        write_utc_millis(w, 1_739_437_033_042)
+    }
+
+    fn capture(f: impl FnOnce()) -> String {
+        let output = Output::capture();
+        let subscriber = tracing_subscriber::registry().with(RequestIdLayer).with(
+            tracing_subscriber::fmt::layer()
+                .event_format(FcFormat::new().with_timer(fixed as fn(&mut Writer<'_>) -> fmt::Result))
+                .with_writer(output.clone()),
+        );
+        tracing::subscriber::with_default(subscriber, f);
+        output.captured()
+    }
+
+    #[test]
+    fn whole_lines() {
+        let out = capture(|| {
+            tracing::info!("outside any invocation");
+            let span = tracing::error_span!("fc", request_id = %"1-67adb489-15d49184-2d4fa002fa2b");
+            let _entered = span.enter();
+            tracing::info!(function = "hello", n = 3, "loading prices");
+            tracing::warn!("two\nlines");
+            let inner = tracing::info_span!("user_span", step = 1);
+            let _inner = inner.enter();
+            tracing::error!(error = %"boom", "inside a nested span");
+            tracing::debug!("debug is kept by this subscriber");
+        });
+        assert_eq!(
+            out,
+            "2025-02-13T08:57:13.042Z [INFO] outside any invocation\n\
+             2025-02-13T08:57:13.042Z 1-67adb489-15d49184-2d4fa002fa2b [INFO] loading prices function=\"hello\" n=3\n\
+             2025-02-13T08:57:13.042Z 1-67adb489-15d49184-2d4fa002fa2b [WARN] two\n\
+             2025-02-13T08:57:13.042Z 1-67adb489-15d49184-2d4fa002fa2b [WARN] lines\n\
+             2025-02-13T08:57:13.042Z 1-67adb489-15d49184-2d4fa002fa2b [ERROR] inside a nested span error=boom\n\
+             2025-02-13T08:57:13.042Z 1-67adb489-15d49184-2d4fa002fa2b [DEBUG] debug is kept by this subscriber\n"
+        );
+    }
+
+    #[test]
+    fn utc_millis() {
+        let cases = [
+            (0, "1970-01-01T00:00:00.000Z"),
+            (951_782_400_999, "2000-02-29T00:00:00.999Z"),
+            (1_739_437_033_042, "2025-02-13T08:57:13.042Z"),
+            (4_107_542_399_001, "2100-02-28T23:59:59.001Z"),
+            (-1, "1969-12-31T23:59:59.999Z"),
+        ];
+        for (millis, want) in cases {
+            let mut s = String::new();
+            write_utc_millis(&mut s, millis).unwrap();
+            assert_eq!(s, want, "{millis}");
+        }
+    }
+}

@@ -1,0 +1,243 @@
+//! Logging: FC's marker lines, FC's log line format, and where both are written.
+//!
+//! [`fc::run`](crate::run) installs a subscriber that writes every `tracing` event in
+//! FC's format to stdout, filtered by `RUST_LOG` (default `info`), unless the program
+//! set its own. To combine FC's format with your own layers, add [`layer`] to your
+//! subscriber:
+//!
+//! ```
+//! use tracing_subscriber::layer::SubscriberExt;
+//! let subscriber = tracing_subscriber::registry().with(fc::log::layer(fc::log::Output::stdout()));
+//! tracing::subscriber::set_global_default(subscriber).ok();
+//! ```
+
+mod format;
+
+use std::io::{self, Write};
+use std::str::FromStr;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use tracing::Subscriber;
+use tracing_subscriber::filter::{LevelFilter, Targets};
+use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::layer::{Layer, SubscriberExt};
+use tracing_subscriber::registry::LookupSpan;
+use tracing_subscriber::util::SubscriberInitExt;
+
+pub use format::{FcFormat, RequestIdLayer, UtcMillis};
+
+/// Where fc writes marker lines and, with its own subscriber, log lines: stdout (what
+/// FC collects), or an in-memory buffer for tests.
+///
+/// Every line is written whole under one lock, so concurrent invocations never
+/// interleave within a line.
+#[derive(Clone, Debug, Default)]
+pub struct Output {
+    buffer: Option<Arc<Mutex<Vec<u8>>>>,
+}
+
+impl Output {
+    /// The process's stdout.
+    pub fn stdout() -> Self {
+        Self { buffer: None }
+    }
+
+    /// An in-memory buffer; read it with [`Output::captured`].
+    pub fn capture() -> Self {
+        Self {
+            buffer: Some(Arc::default()),
+        }
+    }
+
+    /// Everything written so far to a [`capture`](Output::capture) buffer (empty for
+    /// stdout).
+    pub fn captured(&self) -> String {
+        match &self.buffer {
+            Some(buffer) => String::from_utf8_lossy(&lock(buffer)).into_owned(),
+            None => String::new(),
+        }
+    }
+
+    /// Writes one whole line (a newline is added).
+    pub(crate) fn line(&self, text: std::fmt::Arguments<'_>) {
+        let mut line = Vec::with_capacity(64);
+        let _ = writeln!(line, "{text}");
+        let _ = self.make_writer().write_all(&line);
+    }
+
+    /// Flushes stdout.
+    pub(crate) fn flush(&self) {
+        let _ = self.make_writer().flush();
+    }
+}
+
+fn lock(buffer: &Mutex<Vec<u8>>) -> MutexGuard<'_, Vec<u8>> {
+    buffer.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A writer for one line or one event, from [`Output`].
+#[derive(Debug)]
+pub struct OutputWriter<'a> {
+    target: Target<'a>,
+}
+
+#[derive(Debug)]
+enum Target<'a> {
+    Stdout(io::Stdout),
+    Buffer(&'a Mutex<Vec<u8>>),
+}
+
+impl Write for OutputWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.write_all(buf)?;
+        Ok(buf.len())
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        match &self.target {
+            // `Stdout::write_all` holds the stdout lock for the whole buffer.
+            Target::Stdout(stdout) => stdout.lock().write_all(buf),
+            Target::Buffer(buffer) => {
+                lock(buffer).extend_from_slice(buf);
+                Ok(())
+            }
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match &self.target {
+            Target::Stdout(stdout) => stdout.lock().flush(),
+            Target::Buffer(_) => Ok(()),
+        }
+    }
+}
+
+impl<'a> MakeWriter<'a> for Output {
+    type Writer = OutputWriter<'a>;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        let target = match &self.buffer {
+            Some(buffer) => Target::Buffer(buffer),
+            None => Target::Stdout(io::stdout()),
+        };
+        OutputWriter { target }
+    }
+}
+
+/// FC's format as a layer: [`FcFormat`] and the [`RequestIdLayer`] it reads the
+/// request id from, writing to `output`.
+pub fn layer<S>(output: Output) -> impl Layer<S> + Send + Sync + 'static
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    RequestIdLayer.and_then(
+        tracing_subscriber::fmt::layer()
+            .event_format(FcFormat::new())
+            .with_writer(output),
+    )
+}
+
+/// The filter `RUST_LOG` asks for (`target=level` directives, comma separated), or
+/// `info` when it is unset or unreadable.
+pub(crate) fn filter_from(rust_log: Option<&str>) -> Result<Targets, String> {
+    match rust_log.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(Targets::new().with_default(LevelFilter::INFO)),
+        Some(spec) => Targets::from_str(spec).map_err(|e| format!("RUST_LOG={spec:?}: {e}")),
+    }
+}
+
+/// Installs fc's subscriber as the global default, unless one is set already.
+pub(crate) fn init(output: &Output) {
+    if tracing::dispatcher::has_been_set() {
+        return;
+    }
+    let rust_log = std::env::var("RUST_LOG").ok();
+    let (filter, problem) = match filter_from(rust_log.as_deref()) {
+        Ok(filter) => (filter, None),
+        Err(problem) => (Targets::new().with_default(LevelFilter::INFO), Some(problem)),
+    };
+    let installed = tracing_subscriber::registry()
+        .with(layer(output.clone()).with_filter(filter))
+        .try_init()
+        .is_ok();
+    if let (true, Some(problem)) = (installed, problem) {
+        tracing::warn!("ignoring unreadable {problem}; logging at INFO");
+    }
+}
+
+/// The kind of lines FC requires around an invocation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Marker {
+    Invoke,
+    Initialize,
+}
+
+impl Marker {
+    fn word(self) -> &'static str {
+        match self {
+            Marker::Invoke => "Invoke",
+            Marker::Initialize => "Initialize",
+        }
+    }
+
+    /// Prints `FC <Kind> Start RequestId: <id>` now and the matching End line when the
+    /// returned guard drops: on success, failure, panic, or a dropped request alike.
+    pub(crate) fn start(self, request_id: &str, output: &Output) -> MarkerGuard {
+        output.line(format_args!("FC {} Start RequestId: {request_id}", self.word()));
+        MarkerGuard {
+            marker: self,
+            request_id: request_id.to_owned(),
+            output: output.clone(),
+        }
+    }
+}
+
+/// Prints the End marker when dropped.
+#[derive(Debug)]
+pub(crate) struct MarkerGuard {
+    marker: Marker,
+    request_id: String,
+    output: Output,
+}
+
+impl Drop for MarkerGuard {
+    fn drop(&mut self) {
+        self.output.line(format_args!(
+            "FC {} End RequestId: {}",
+            self.marker.word(),
+            self.request_id
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markers_print_start_then_end_on_drop() {
+        let output = Output::capture();
+        let guard = Marker::Invoke.start("req-1", &output);
+        assert_eq!(output.captured(), "FC Invoke Start RequestId: req-1\n");
+        drop(guard);
+        drop(Marker::Initialize.start("req-2", &output));
+        assert_eq!(
+            output.captured(),
+            "FC Invoke Start RequestId: req-1\nFC Invoke End RequestId: req-1\n\
+             FC Initialize Start RequestId: req-2\nFC Initialize End RequestId: req-2\n"
+        );
+    }
+
+    #[test]
+    fn rust_log_filters() {
+        use tracing::Level;
+        let default = filter_from(None).unwrap();
+        assert!(default.would_enable("anything", &Level::INFO));
+        assert!(!default.would_enable("anything", &Level::DEBUG));
+        let custom = filter_from(Some("warn,my_fn=debug")).unwrap();
+        assert!(custom.would_enable("my_fn::db", &Level::DEBUG));
+        assert!(!custom.would_enable("hyper", &Level::INFO));
+        assert!(filter_from(Some("   ")).unwrap().would_enable("x", &Level::INFO));
+        assert!(filter_from(Some("my_fn=loud")).is_err());
+    }
+}

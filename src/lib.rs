@@ -1,0 +1,92 @@
+//! Plain async Rust functions as Alibaba Cloud Function Compute (FC) custom runtimes.
+//!
+//! Annotate a function with `#[fc::invoke]`, hand it to [`fc::run`](run), and you have
+//! the HTTP server FC expects inside a custom runtime or custom container: `POST
+//! /invoke` parsed into your event type, `POST /initialize` run once per instance,
+//! dispatch on `x-fc-control-path`, a [`Context`] from the `x-fc-*` headers, errors
+//! and panics answered with 404 and `x-fc-status: 404`, the `FC Invoke Start/End`
+//! marker lines, and every log line in FC's format.
+//!
+//! ```no_run
+//! use fc::{Context, Error};
+//! use serde::{Deserialize, Serialize};
+//!
+//! #[derive(Deserialize)]
+//! struct Order { id: u64, qty: u32 }
+//!
+//! #[derive(Serialize)]
+//! struct Receipt { id: u64, total: u64, request_id: String }
+//!
+//! struct Prices { unit: u64 }
+//!
+//! #[fc::initialize]
+//! async fn init(ctx: Context) -> Result<Prices, Error> {
+//!     tracing::info!(function = ctx.function_name(), "loading prices");
+//!     Ok(Prices { unit: 7 })
+//! }
+//!
+//! #[fc::invoke]
+//! async fn handle(order: Order, ctx: Context, prices: fc::State<Prices>) -> Result<Receipt, Error> {
+//!     if order.qty == 0 {
+//!         return Err("quantity must be positive".into());
+//!     }
+//!     Ok(Receipt { id: order.id, total: prices.unit * order.qty as u64, request_id: ctx.request_id().to_owned() })
+//! }
+//!
+//! fn main() {
+//!     fc::run(fc::routes![init, handle]);
+//! }
+//! ```
+
+#[doc(inline)]
+pub use fc_macros::{initialize, invoke};
+
+#[doc(inline)]
+pub use fc_core::{
+    App, BoxError, Bytes, Context, Credentials, DEFAULT_BODY_LIMIT, DEFAULT_RUNTIME_NAME, Error,
+    Routes, State, http, log, run,
+};
+
+/// Collects the functions annotated with `#[fc::invoke]` and `#[fc::initialize]` into
+/// the [`Routes`] an [`App`] serves.
+///
+/// Name each function once, by its path; order does not matter. A second function of
+/// the same kind is a compile error on its name.
+///
+/// ```
+/// #[fc::initialize]
+/// async fn init() -> Result<u64, fc::Error> {
+///     Ok(7)
+/// }
+///
+/// #[fc::invoke]
+/// async fn price(qty: u64, unit: fc::State<u64>) -> u64 {
+///     qty * *unit
+/// }
+///
+/// let routes = fc::routes![init, price];
+/// ```
+///
+/// ```compile_fail
+/// #[fc::invoke]
+/// async fn a(event: String) -> String { event }
+/// #[fc::invoke]
+/// async fn b(event: String) -> String { event }
+///
+/// // error: `fc::routes!` already has an `#[fc::invoke]` function
+/// let routes = fc::routes![a, b];
+/// ```
+#[macro_export]
+macro_rules! routes {
+    ($($function:path),* $(,)?) => {{
+        let routes = $crate::__private::RoutesBuilder::new();
+        $( let routes = <$function>::__fc_add(routes); )*
+        routes.finish()
+    }};
+}
+
+/// What the attributes and [`routes!`] expand to. Not public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use fc_core::__private::*;
+}
