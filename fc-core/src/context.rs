@@ -420,7 +420,11 @@ mod tests {
                 continue;
             }
             assert_eq!(get(&ctx(&[], Env::default())), None, "{name} missing");
-            assert_eq!(get(&ctx(&[(name, "")], Env::default())), None, "{name} empty");
+            assert_eq!(
+                get(&ctx(&[(name, "")], Env::default())),
+                None,
+                "{name} empty"
+            );
             let not_text = ctx(&[(name, "caf\u{e9}")], Env::default());
             assert_eq!(get(&not_text), None, "{name} not text");
         }
@@ -449,9 +453,7 @@ mod tests {
             let got = match name {
                 header::FUNCTION_MEMORY => c.memory_mb().map(u64::from),
                 header::FUNCTION_TIMEOUT => c.function_timeout().map(|d| d.as_secs()),
-                header::INITIALIZATION_TIMEOUT => {
-                    c.initialization_timeout().map(|d| d.as_secs())
-                }
+                header::INITIALIZATION_TIMEOUT => c.initialization_timeout().map(|d| d.as_secs()),
                 _ => c.retry_count().map(u64::from),
             };
             assert_eq!(got, want, "{name}: {value:?}");
@@ -468,11 +470,12 @@ mod tests {
             let parts: Vec<&str> = id.split('-').collect();
             assert_eq!(parts.len(), 4, "{id}");
             assert_eq!(parts[0], "1");
-            assert_eq!(
-                [parts[1].len(), parts[2].len(), parts[3].len()],
-                [8, 8, 12]
+            assert_eq!([parts[1].len(), parts[2].len(), parts[3].len()], [8, 8, 12]);
+            assert!(
+                parts[1..]
+                    .iter()
+                    .all(|p| p.bytes().all(|b| b.is_ascii_hexdigit()))
             );
-            assert!(parts[1..].iter().all(|p| p.bytes().all(|b| b.is_ascii_hexdigit())));
         }
         assert_ne!(generate_request_id(), generate_request_id());
     }
@@ -509,7 +512,10 @@ mod tests {
         assert_eq!(creds.security_token(), None);
 
         let c = ctx(
-            &[(header::FUNCTION_NAME, "hdr-fn"), (header::FUNCTION_MEMORY, "256")],
+            &[
+                (header::FUNCTION_NAME, "hdr-fn"),
+                (header::FUNCTION_MEMORY, "256"),
+            ],
             env(),
         );
         assert_eq!(c.function_name(), Some("hdr-fn"), "header wins");

@@ -123,9 +123,8 @@ async fn read_body(req: Request, limit: usize) -> Result<Bytes, Failure> {
     let mut first: Option<Bytes> = None;
     let mut buffer: Option<BytesMut> = None;
     while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|e| {
-            Failure::new("BodyReadError", format!("could not read the event: {e}"))
-        })?;
+        let frame = frame
+            .map_err(|e| Failure::new("BodyReadError", format!("could not read the event: {e}")))?;
         let Ok(chunk) = frame.into_data() else {
             continue; // trailers
         };

@@ -238,7 +238,11 @@ mod tests {
         assert_eq!(failure.body.error_message, "could not load prices");
         assert_eq!(failure.body.stack_trace, vec!["disk on fire".to_owned()]);
         assert!(failure.body.error_type.ends_with("Outer"));
-        assert!(failure.log.ends_with("could not load prices\ncaused by: disk on fire"));
+        assert!(
+            failure
+                .log
+                .ends_with("could not load prices\ncaused by: disk on fire")
+        );
         let json = serde_json::to_value(&failure.body).unwrap();
         assert_eq!(
             json,

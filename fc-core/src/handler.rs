@@ -511,7 +511,10 @@ mod tests {
                 br#"{"id": 1, "#,
                 "invalid event: EOF while parsing a value at line 1 column 10",
             ),
-            (b"", "invalid event: EOF while parsing a value at line 1 column 0"),
+            (
+                b"",
+                "invalid event: EOF while parsing a value at line 1 column 0",
+            ),
         ];
         for (body, want) in cases {
             let failure = decode_json::<Order>(body).unwrap_err();
@@ -532,7 +535,10 @@ mod tests {
             let r = (&&probe(&value)).reply(value).ok().unwrap();
             (r.body, r.content_type)
         }
-        assert_eq!(reply(String::from("hi")), (Bytes::from("hi"), "text/plain; charset=utf-8"));
+        assert_eq!(
+            reply(String::from("hi")),
+            (Bytes::from("hi"), "text/plain; charset=utf-8")
+        );
         assert_eq!(reply(()).0, Bytes::new());
         let json = (&&probe(&Order { id: 1, qty: 2 }))
             .reply(Order { id: 1, qty: 2 })

@@ -237,7 +237,9 @@ impl App {
         let runtime_name = self.runtime_name.clone();
         let service = self.into_router();
         tracing::info!("listening on {address}");
-        output.line(format_args!("FunctionCompute {runtime_name} runtime inited."));
+        output.line(format_args!(
+            "FunctionCompute {runtime_name} runtime inited."
+        ));
 
         let graceful = GracefulShutdown::new();
         let mut shutdown = std::pin::pin!(shutdown);
@@ -275,7 +277,10 @@ impl App {
 
         tracing::info!("shutting down: waiting for invocations in flight");
         drop(listener);
-        if tokio::time::timeout(DRAIN_TIME, graceful.shutdown()).await.is_err() {
+        if tokio::time::timeout(DRAIN_TIME, graceful.shutdown())
+            .await
+            .is_err()
+        {
             tracing::warn!("invocations still running after {DRAIN_TIME:?}; stopping anyway");
         }
         output.flush();
@@ -337,7 +342,10 @@ async fn shutdown_signal() {
 /// ```
 pub fn run(app: impl Into<App>) {
     let app = app.into();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => fail_to_start(&e),
     };
@@ -369,12 +377,19 @@ mod tests {
         assert_eq!(port_from(env(&[])).unwrap(), 9000);
         assert_eq!(port_from(env(&[("FC_SERVER_PORT", "8000")])).unwrap(), 8000);
         assert_eq!(
-            port_from(env(&[("FC_SERVER_PORT", "8000"), ("FC_CUSTOM_LISTEN_PORT", "7000")]))
-                .unwrap(),
+            port_from(env(&[
+                ("FC_SERVER_PORT", "8000"),
+                ("FC_CUSTOM_LISTEN_PORT", "7000")
+            ]))
+            .unwrap(),
             7000
         );
         assert_eq!(
-            port_from(env(&[("FC_CUSTOM_LISTEN_PORT", ""), ("FC_SERVER_PORT", "8000")])).unwrap(),
+            port_from(env(&[
+                ("FC_CUSTOM_LISTEN_PORT", ""),
+                ("FC_SERVER_PORT", "8000")
+            ]))
+            .unwrap(),
             8000
         );
         let err = port_from(env(&[("FC_CUSTOM_LISTEN_PORT", "nine")])).unwrap_err();

@@ -1,9 +1,121 @@
-//! Attributes of the `fc` crate. Use them as `#[fc::invoke]` and `#[fc::initialize]`.
+//! The attributes of [`fc`](https://docs.rs/fc). Use them through that crate, as
+//! `#[fc::invoke]` and `#[fc::initialize]`.
+//!
+//! Setting `FC_MACROS_DEBUG=1` while compiling prints every expansion to stderr.
+
 use proc_macro::TokenStream;
 
-/// placeholder
+mod args;
+mod entry;
+mod expand;
+mod handler;
+
+use handler::Kind;
+
+/// Makes an async function the event handler of a Function Compute function: FC's
+/// `POST /invoke` calls it with the event.
+///
+/// Arguments, in any order, each at most once:
+/// - the event: `String`, `Vec<u8>` or `fc::Bytes` receive the raw body; any other
+///   type that implements `serde::Deserialize` (including `serde_json::Value`) is
+///   parsed from JSON, and an event that does not parse is answered with 404 naming
+///   the field, line and column;
+/// - `fc::Context`: request id, function metadata, credentials;
+/// - `fc::State<T>`: what `#[fc::initialize]` returned (or `App::state` set).
+///
+/// The function returns `T` or `Result<T, E>` with `E: Into<fc::Error>`. `String`,
+/// `&'static str`, `Vec<u8>` and `fc::Bytes` go out as they are, `()` as an empty
+/// body, any other `T: serde::Serialize` as JSON. An `Err` or a panic is answered with
+/// 404, `x-fc-status: 404` and `{"errorMessage", "errorType", "stackTrace"}`.
+///
+/// ```
+/// use serde::{Deserialize, Serialize};
+///
+/// #[derive(Deserialize)]
+/// struct Order { id: u64, qty: u32 }
+///
+/// #[derive(Serialize)]
+/// struct Receipt { id: u64, request_id: String }
+///
+/// #[fc::invoke]
+/// async fn handle(order: Order, ctx: fc::Context) -> Result<Receipt, fc::Error> {
+///     if order.qty == 0 {
+///         return Err("quantity must be positive".into());
+///     }
+///     Ok(Receipt { id: order.id, request_id: ctx.request_id().to_owned() })
+/// }
+///
+/// # fn main() {
+/// let routes = fc::routes![handle]; // hand to fc::run(..)
+/// # }
+/// ```
+///
+/// # Expansion
+/// The function is kept exactly as written, so tests can call it. Beside it the
+/// attribute adds a hidden unit type of the same name (in the type namespace, like
+/// Rocket's routes) whose `__fc_add` registers, in plain Rust:
+///
+/// ```text
+/// move |invocation| async move {
+///     let order: Order = serde_json::from_slice(invocation.body())?; // or raw
+///     let ctx: fc::Context = invocation.context();
+///     let out = handle(order, ctx).await;
+///     reply(out?)   // raw body or JSON, by type
+/// }
+/// ```
+///
+/// The commonest mistake, a function that is not `async`, does not compile:
+///
+/// ```compile_fail
+/// #[fc::invoke]
+/// fn handle(event: String) -> String { event }
+/// ```
 #[proc_macro_attribute]
-pub fn invoke(_args: TokenStream, item: TokenStream) -> TokenStream { item }
-/// placeholder
+pub fn invoke(args: TokenStream, item: TokenStream) -> TokenStream {
+    entry::run(Kind::Invoke, args.into(), item.into()).into()
+}
+
+/// Makes an async function the instance initializer: FC's `POST /initialize` runs it
+/// once per instance, before any invocation, and what it returns becomes the
+/// `fc::State<T>` that handlers receive.
+///
+/// It takes an optional `fc::Context` and returns `Result<T, E>` (or `T`), with
+/// `E: Into<fc::Error>`. It succeeds at most once per instance: concurrent
+/// `/initialize` calls run it once, a later call after success does not run it again,
+/// and a failure (answered with 404) may be retried. When an invocation arrives
+/// before any `/initialize` (an FC function configured without an initializer, a
+/// local run), it runs first.
+///
+/// ```
+/// struct Prices { unit: u64 }
+///
+/// #[fc::initialize]
+/// async fn init(ctx: fc::Context) -> Result<Prices, fc::Error> {
+///     tracing::info!(function = ctx.function_name(), "loading prices");
+///     Ok(Prices { unit: 7 })
+/// }
+///
+/// #[fc::invoke]
+/// async fn price(qty: u64, prices: fc::State<Prices>) -> u64 {
+///     qty * prices.unit
+/// }
+///
+/// # fn main() {
+/// let routes = fc::routes![init, price];
+/// # }
+/// ```
+///
+/// # Expansion
+/// The function is kept as written; a hidden type of the same name registers
+/// `move |ctx| async move { keep_state(init(ctx).await?) }`.
+///
+/// An initializer takes no event:
+///
+/// ```compile_fail
+/// #[fc::initialize]
+/// async fn init(config: String) -> Result<(), fc::Error> { Ok(()) }
+/// ```
 #[proc_macro_attribute]
-pub fn initialize(_args: TokenStream, item: TokenStream) -> TokenStream { item }
+pub fn initialize(args: TokenStream, item: TokenStream) -> TokenStream {
+    entry::run(Kind::Initialize, args.into(), item.into()).into()
+}

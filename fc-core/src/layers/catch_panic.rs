@@ -149,15 +149,11 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
         match self.get_mut() {
-            CatchPanicFuture::Running { future, request_id } => {
-                match Pin::new(future).poll(cx) {
-                    Poll::Pending => Poll::Pending,
-                    Poll::Ready(Ok(result)) => Poll::Ready(result),
-                    Poll::Ready(Err(())) => {
-                        Poll::Ready(Ok(Failure::panic(request_id).into_response()))
-                    }
-                }
-            }
+            CatchPanicFuture::Running { future, request_id } => match Pin::new(future).poll(cx) {
+                Poll::Pending => Poll::Pending,
+                Poll::Ready(Ok(result)) => Poll::Ready(result),
+                Poll::Ready(Err(())) => Poll::Ready(Ok(Failure::panic(request_id).into_response())),
+            },
             CatchPanicFuture::Panicked(request_id) => {
                 let request_id = request_id.take().unwrap_or_default();
                 Poll::Ready(Ok(Failure::panic(&request_id).into_response()))

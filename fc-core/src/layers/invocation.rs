@@ -108,7 +108,11 @@ fn finish(kind: Kind, mut response: Response) -> Response {
         status == StatusCode::OK
     };
     if kind != Kind::Http || failed {
-        *response.status_mut() = if ok { StatusCode::OK } else { StatusCode::NOT_FOUND };
+        *response.status_mut() = if ok {
+            StatusCode::OK
+        } else {
+            StatusCode::NOT_FOUND
+        };
     }
     let fc_status = HeaderValue::from_static(if ok { "200" } else { "404" });
     response.headers_mut().insert(header::STATUS, fc_status);

@@ -95,10 +95,7 @@ impl FormatTime for UtcMillis {
 
 /// Writes a Unix time in milliseconds as `yyyy-MM-ddTHH:mm:ss.fffZ`.
 pub(crate) fn write_utc_millis(w: &mut impl fmt::Write, unix_millis: i64) -> fmt::Result {
-    let (secs, millis) = (
-        unix_millis.div_euclid(1000),
-        unix_millis.rem_euclid(1000),
-    );
+    let (secs, millis) = (unix_millis.div_euclid(1000), unix_millis.rem_euclid(1000));
     let (days, secs_of_day) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     let (year, month, day) = civil_from_days(days);
     write!(
@@ -181,7 +178,9 @@ mod tests {
         let output = Output::capture();
         let subscriber = tracing_subscriber::registry().with(RequestIdLayer).with(
             tracing_subscriber::fmt::layer()
-                .event_format(FcFormat::new().with_timer(fixed as fn(&mut Writer<'_>) -> fmt::Result))
+                .event_format(
+                    FcFormat::new().with_timer(fixed as fn(&mut Writer<'_>) -> fmt::Result),
+                )
                 .with_writer(output.clone()),
         );
         tracing::subscriber::with_default(subscriber, f);

@@ -154,7 +154,10 @@ pub(crate) fn init(output: &Output) {
     let rust_log = std::env::var("RUST_LOG").ok();
     let (filter, problem) = match filter_from(rust_log.as_deref()) {
         Ok(filter) => (filter, None),
-        Err(problem) => (Targets::new().with_default(LevelFilter::INFO), Some(problem)),
+        Err(problem) => (
+            Targets::new().with_default(LevelFilter::INFO),
+            Some(problem),
+        ),
     };
     let installed = tracing_subscriber::registry()
         .with(layer(output.clone()).with_filter(filter))
@@ -183,7 +186,10 @@ impl Marker {
     /// Prints `FC <Kind> Start RequestId: <id>` now and the matching End line when the
     /// returned guard drops: on success, failure, panic, or a dropped request alike.
     pub(crate) fn start(self, request_id: &str, output: &Output) -> MarkerGuard {
-        output.line(format_args!("FC {} Start RequestId: {request_id}", self.word()));
+        output.line(format_args!(
+            "FC {} Start RequestId: {request_id}",
+            self.word()
+        ));
         MarkerGuard {
             marker: self,
             request_id: request_id.to_owned(),
@@ -237,7 +243,11 @@ mod tests {
         let custom = filter_from(Some("warn,my_fn=debug")).unwrap();
         assert!(custom.would_enable("my_fn::db", &Level::DEBUG));
         assert!(!custom.would_enable("hyper", &Level::INFO));
-        assert!(filter_from(Some("   ")).unwrap().would_enable("x", &Level::INFO));
+        assert!(
+            filter_from(Some("   "))
+                .unwrap()
+                .would_enable("x", &Level::INFO)
+        );
         assert!(filter_from(Some("my_fn=loud")).is_err());
     }
 }

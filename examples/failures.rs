@@ -1,0 +1,58 @@
+//! How failures reach FC: an `Err` with a source chain, a panic, and a bad event all
+//! answer 404 with `x-fc-status: 404`, are logged with the request id, and the
+//! process keeps serving. Run: `cargo run --example failures`, then try
+//! `curl -si localhost:9000/invoke -d '{"action": "fail"}'` (or `"panic"`, or `"ok"`,
+//! or a body that is not JSON).
+
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Action {
+    Ok,
+    Fail,
+    Panic,
+}
+
+#[derive(Deserialize)]
+struct Command {
+    action: Action,
+}
+
+#[derive(Debug)]
+struct ConfigError(std::io::Error);
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("could not read the configuration")
+    }
+}
+
+impl std::error::Error for ConfigError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.0)
+    }
+}
+
+#[fc::invoke]
+async fn run(command: Command) -> Result<&'static str, fc::Error> {
+    match command.action {
+        Action::Ok => Ok("fine\n"),
+        Action::Fail => {
+            let missing = std::fs::read("/no/such/config.toml").unwrap_err();
+            Err(ConfigError(missing).into())
+        }
+        Action::Panic => {
+            let empty: Vec<u32> = Vec::new();
+            Ok(if empty[0] > 1 {
+                "unreachable"
+            } else {
+                "also unreachable"
+            })
+        }
+    }
+}
+
+fn main() {
+    fc::run(fc::routes![run]);
+}

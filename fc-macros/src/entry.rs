@@ -1,0 +1,40 @@
+//! The pipeline every attribute runs: parse, validate, expand.
+
+use proc_macro2::TokenStream;
+use quote::ToTokens;
+use syn::ItemFn;
+
+use crate::handler::{Handler, Kind};
+use crate::{args, expand};
+
+/// Expands one attribute. On error the user's function is emitted unchanged beside
+/// the errors, so one mistake gives one message and the IDE keeps working.
+pub(crate) fn run(kind: Kind, args: TokenStream, item: TokenStream) -> TokenStream {
+    let function: ItemFn = match syn::parse2(item.clone()) {
+        Ok(function) => function,
+        Err(_) => {
+            let error =
+                syn::Error::new_spanned(&item, format!("{} goes on an `async fn`", kind.attr()));
+            let mut out = item;
+            out.extend(error.to_compile_error());
+            return out;
+        }
+    };
+    let checked = args::parse(kind, args).and_then(|()| Handler::validate(kind, &function));
+    let out = match checked {
+        Ok(handler) => expand::expand(&handler),
+        Err(errors) => {
+            let mut out = function.to_token_stream();
+            out.extend(errors.to_compile_error());
+            out
+        }
+    };
+    if std::env::var_os("FC_MACROS_DEBUG").is_some_and(|v| v == "1") {
+        eprintln!(
+            "{} on `{}` expands to:\n{out}\n",
+            kind.attr(),
+            function.sig.ident
+        );
+    }
+    out
+}
