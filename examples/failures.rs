@@ -38,10 +38,10 @@ impl std::error::Error for ConfigError {
 async fn run(command: Command) -> Result<&'static str, fc::Error> {
     match command.action {
         Action::Ok => Ok("fine\n"),
-        Action::Fail => {
-            let missing = std::fs::read("/no/such/config.toml").unwrap_err();
-            Err(ConfigError(missing).into())
-        }
+        Action::Fail => match std::fs::read("/no/such/config.toml") {
+            Ok(_) => Ok("the configuration exists after all\n"),
+            Err(missing) => Err(ConfigError(missing).into()),
+        },
         Action::Panic => {
             let empty: Vec<u32> = Vec::new();
             Ok(if empty[0] > 1 {

@@ -83,6 +83,8 @@ pub(crate) fn expand(handler: &Handler<'_>) -> TokenStream {
         #[allow(non_camel_case_types, dead_code)]
         #vis struct #name {}
 
+        // Generated code carries the user's spans, so lints would blame the user.
+        #[allow(clippy::all, clippy::pedantic, clippy::nursery, unused_qualifications)]
         impl #name {
             #[doc(hidden)]
             pub fn #add<__FcRoutes: #accept>(
