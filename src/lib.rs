@@ -39,51 +39,13 @@
 //! ```
 
 #[doc(inline)]
-pub use fc_macros::{initialize, invoke};
+pub use fc_macros::{initialize, invoke, routes};
 
 #[doc(inline)]
 pub use fc_core::{
     App, BoxError, Bytes, Context, Credentials, DEFAULT_BODY_LIMIT, DEFAULT_RUNTIME_NAME, Error,
     Routes, State, http, log, run,
 };
-
-/// Collects the functions annotated with `#[fc::invoke]` and `#[fc::initialize]` into
-/// the [`Routes`] an [`App`] serves.
-///
-/// Name each function once, by its path; order does not matter. A second function of
-/// the same kind is a compile error on its name.
-///
-/// ```
-/// #[fc::initialize]
-/// async fn init() -> Result<u64, fc::Error> {
-///     Ok(7)
-/// }
-///
-/// #[fc::invoke]
-/// async fn price(qty: u64, unit: fc::State<u64>) -> u64 {
-///     qty * *unit
-/// }
-///
-/// let routes = fc::routes![init, price];
-/// ```
-///
-/// ```compile_fail
-/// #[fc::invoke]
-/// async fn a(event: String) -> String { event }
-/// #[fc::invoke]
-/// async fn b(event: String) -> String { event }
-///
-/// // error: `fc::routes!` already has an `#[fc::invoke]` function
-/// let routes = fc::routes![a, b];
-/// ```
-#[macro_export]
-macro_rules! routes {
-    ($($function:path),* $(,)?) => {{
-        let routes = $crate::__private::RoutesBuilder::new();
-        $( let routes = <$function>::__fc_add(routes); )*
-        routes.finish()
-    }};
-}
 
 /// What the attributes and [`routes!`] expand to. Not public API.
 #[doc(hidden)]

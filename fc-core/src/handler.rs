@@ -132,29 +132,19 @@ pub struct Reply {
     pub(crate) content_type: &'static str,
 }
 
-/// Erases an event handler.
+/// Types an initializer may return as the instance state.
 #[doc(hidden)]
-pub fn invoke_fn<F, Fut>(f: F) -> Arc<InvokeFn>
-where
-    F: Fn(Invocation) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = Result<Reply, Fail>> + Send + 'static,
-{
-    Arc::new(move |invocation| Box::pin(f(invocation)))
-}
-
-/// Erases an initializer.
-#[doc(hidden)]
-pub fn init_fn<F, Fut>(f: F) -> Arc<InitFn>
-where
-    F: Fn(Context) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = Result<(TypeId, AnyArc), Fail>> + Send + 'static,
-{
-    Arc::new(move |context| Box::pin(f(context)))
-}
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the instance state an `#[fc::initialize]` function returns",
+    label = "not `Send + Sync + 'static`",
+    note = "invocations run concurrently on several threads and share the state: use `Arc` rather than `Rc`, `Mutex` or `RwLock` rather than `RefCell`, and owned data"
+)]
+pub trait InstanceState: Send + Sync + 'static {}
+impl<T: Send + Sync + 'static> InstanceState for T {}
 
 /// Keeps what an initializer returned as the instance state.
 #[doc(hidden)]
-pub fn keep_state<T: Send + Sync + 'static>(value: T) -> Result<(TypeId, AnyArc), Fail> {
+pub fn keep_state<T: InstanceState>(value: T) -> Result<(TypeId, AnyArc), Fail> {
     Ok(state::erase(value))
 }
 
@@ -189,50 +179,77 @@ impl<I, N> RoutesBuilder<I, N> {
     pub fn finish(self) -> Routes {
         self.routes
     }
-
-    fn retype<I2, N2>(self) -> RoutesBuilder<I2, N2> {
-        RoutesBuilder {
-            routes: self.routes,
-            _slots: PhantomData,
-        }
-    }
 }
 
 #[doc(hidden)]
 #[diagnostic::on_unimplemented(
     message = "`fc::routes!` already has an `#[fc::invoke]` function",
     label = "a second `#[fc::invoke]` function",
-    note = "an app has one event handler; give the others another name or merge them into one"
+    note = "an app has one event handler: give the others another attribute, or merge them into one"
 )]
-pub trait AcceptInvoke {
-    type Out;
-    fn accept(self, name: &'static str, handler: Arc<InvokeFn>) -> Self::Out;
-}
-
-impl<N> AcceptInvoke for RoutesBuilder<Vacant, N> {
-    type Out = RoutesBuilder<Taken, N>;
-    fn accept(mut self, name: &'static str, handler: Arc<InvokeFn>) -> Self::Out {
-        self.routes.invoke = Some(Named { name, handler });
-        self.retype()
-    }
-}
+pub trait InvokeSlotFree {}
+#[diagnostic::do_not_recommend]
+impl InvokeSlotFree for Vacant {}
 
 #[doc(hidden)]
 #[diagnostic::on_unimplemented(
     message = "`fc::routes!` already has an `#[fc::initialize]` function",
     label = "a second `#[fc::initialize]` function",
-    note = "an app has one initializer; do all instance set-up in it"
+    note = "an app has one initializer: do all instance set-up in it"
 )]
-pub trait AcceptInitialize {
-    type Out;
-    fn accept(self, name: &'static str, handler: Arc<InitFn>) -> Self::Out;
+pub trait InitSlotFree {}
+#[diagnostic::do_not_recommend]
+impl InitSlotFree for Vacant {}
+
+/// What `#[fc::invoke]` registers.
+#[doc(hidden)]
+pub struct InvokeRoute(Named<InvokeFn>);
+
+impl InvokeRoute {
+    pub fn new<F, Fut>(name: &'static str, f: F) -> Self
+    where
+        F: Fn(Invocation) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Reply, Fail>> + Send + 'static,
+    {
+        InvokeRoute(Named {
+            name,
+            handler: Arc::new(move |invocation| Box::pin(f(invocation))),
+        })
+    }
+
+    pub fn add_to<I: InvokeSlotFree, N>(self, b: RoutesBuilder<I, N>) -> RoutesBuilder<Taken, N> {
+        let mut routes = b.routes;
+        routes.invoke = Some(self.0);
+        RoutesBuilder {
+            routes,
+            _slots: PhantomData,
+        }
+    }
 }
 
-impl<I> AcceptInitialize for RoutesBuilder<I, Vacant> {
-    type Out = RoutesBuilder<I, Taken>;
-    fn accept(mut self, name: &'static str, handler: Arc<InitFn>) -> Self::Out {
-        self.routes.initialize = Some(Named { name, handler });
-        self.retype()
+/// What `#[fc::initialize]` registers.
+#[doc(hidden)]
+pub struct InitRoute(Named<InitFn>);
+
+impl InitRoute {
+    pub fn new<F, Fut>(name: &'static str, f: F) -> Self
+    where
+        F: Fn(Context) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(TypeId, AnyArc), Fail>> + Send + 'static,
+    {
+        InitRoute(Named {
+            name,
+            handler: Arc::new(move |context| Box::pin(f(context))),
+        })
+    }
+
+    pub fn add_to<I, N: InitSlotFree>(self, b: RoutesBuilder<I, N>) -> RoutesBuilder<I, Taken> {
+        let mut routes = b.routes;
+        routes.initialize = Some(self.0);
+        RoutesBuilder {
+            routes,
+            _slots: PhantomData,
+        }
     }
 }
 
@@ -294,7 +311,7 @@ impl RawEvent for String {
     message = "`{Self}` cannot be an `#[fc::invoke]` event",
     label = "not an event type",
     note = "an event is `String`, `Vec<u8>` or `fc::Bytes` (the raw body), or a type that implements `serde::Deserialize` (parsed from JSON)",
-    note = "the other arguments a handler may take are `fc::Context` and `fc::State<T>`"
+    note = "the other arguments a handler may take are `fc::Context` and `fc::State<T>`, recognised by those names: a renamed import or a type alias of them counts as the event"
 )]
 pub trait JsonEvent: DeserializeOwned {}
 impl<T: DeserializeOwned> JsonEvent for T {}
@@ -344,14 +361,31 @@ pub(crate) fn decode_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, Failure
     })
 }
 
-/// `Result<T, E>` returns: `Ok` goes on, `Err` becomes the failure.
+/// Errors a handler may return.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the error of an fc function",
+    label = "does not convert into `fc::Error`",
+    note = "return an error that implements `std::error::Error + Send + Sync + 'static`, a `String`, `&str`, `fc::Error`, or convert with `.map_err(fc::Error::new)`"
+)]
+pub trait IntoFcError: Into<Error> {}
+impl<E: Into<Error>> IntoFcError for E {}
+
+/// `Result<T, E>` returns: `Ok` goes on, `Err` becomes the failure. Every `Result`
+/// takes this path, so an error that does not convert is a compile error, never a
+/// success.
 #[doc(hidden)]
 pub trait SplitResult<T, E> {
-    fn split(&self, value: Result<T, E>) -> Result<T, Fail>;
+    fn split(&self, value: Result<T, E>) -> Result<T, Fail>
+    where
+        E: IntoFcError;
 }
 
-impl<T, E: Into<Error>> SplitResult<T, E> for &Probe<Result<T, E>> {
-    fn split(&self, value: Result<T, E>) -> Result<T, Fail> {
+impl<T, E> SplitResult<T, E> for &Probe<Result<T, E>> {
+    fn split(&self, value: Result<T, E>) -> Result<T, Fail>
+    where
+        E: IntoFcError,
+    {
         value.map_err(|e| Fail(Failure::from_error(e.into())))
     }
 }
@@ -564,12 +598,8 @@ mod tests {
     #[test]
     #[should_panic(expected = "two #[fc::invoke] functions, `a` and `b`")]
     fn merging_two_event_handlers_names_both() {
-        let handler = invoke_fn(|_| async { Err(Fail(Failure::new("X", "x"))) });
         let routes = |name| Routes {
-            invoke: Some(Named {
-                name,
-                handler: handler.clone(),
-            }),
+            invoke: Some(InvokeRoute::new(name, |_| async { Err(Fail(Failure::new("X", "x"))) }).0),
             initialize: None,
         };
         let _ = routes("a").merge(routes("b"));

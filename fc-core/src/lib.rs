@@ -32,8 +32,8 @@ pub mod http {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::handler::{
-        AcceptInitialize, AcceptInvoke, DecodeJson, DecodeRaw, Fail, Invocation, Probe, ReplyJson,
-        ReplyRaw, RoutesBuilder, SplitPlain, SplitResult, init_fn, invoke_fn, keep_state, probe,
+        DecodeJson, DecodeRaw, Fail, InitRoute, Invocation, InvokeRoute, Probe, ReplyJson,
+        ReplyRaw, RoutesBuilder, SplitPlain, SplitResult, keep_state, probe,
     };
     pub use crate::{Context, State};
 }

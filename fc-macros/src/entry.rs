@@ -38,3 +38,17 @@ pub(crate) fn run(kind: Kind, args: TokenStream, item: TokenStream) -> TokenStre
     }
     out
 }
+
+/// Expands `fc::routes![..]`: a comma-separated list of paths.
+pub(crate) fn routes(input: TokenStream) -> TokenStream {
+    let parser = syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated;
+    match syn::parse::Parser::parse2(parser, input) {
+        Ok(paths) => expand::routes(&paths.into_iter().collect::<Vec<_>>()),
+        Err(e) => {
+            let message = format!(
+                "fc::routes! takes the names of annotated functions, separated by commas: {e}"
+            );
+            syn::Error::new(e.span(), message).to_compile_error()
+        }
+    }
+}

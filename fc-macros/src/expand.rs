@@ -2,22 +2,41 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
-use syn::ReturnType;
 use syn::spanned::Spanned;
+use syn::{ReturnType, Type};
 
 use crate::handler::{Handler, Kind, Role};
 
-/// The user's function, unchanged, and beside it a hidden type of the same name (types
-/// and functions live in different namespaces) whose `__fc_add` registers the
-/// function with `fc::routes!`.
+/// The name of the hidden function that registers `name`: what `fc::routes![name]`
+/// calls.
+pub(crate) fn route_fn(name: &syn::Ident) -> syn::Ident {
+    format_ident!("__fc_route_of_{}", name, span = name.span())
+}
+
+/// The span to blame for a type: the last segment of a path (`File` in
+/// `std::fs::File`), since a span cannot cover several tokens on stable.
+fn blame(ty: &Type) -> Span {
+    match ty {
+        Type::Path(path) => path
+            .path
+            .segments
+            .last()
+            .map_or_else(|| ty.span(), |s| s.ident.span()),
+        _ => ty.span(),
+    }
+}
+
+/// The user's function, unchanged, and beside it a hidden function,
+/// `__fc_route_of_<name>`, that `fc::routes!` calls to register it.
 pub(crate) fn expand(handler: &Handler<'_>) -> TokenStream {
     let function = handler.function;
     let vis = &function.vis;
     let name = &function.sig.ident;
     let name_str = name.to_string();
+    let route = route_fn(name);
     let fn_span = function.sig.fn_token.span;
     let ret_span = match &function.sig.output {
-        ReturnType::Type(_, ty) => ty.span(),
+        ReturnType::Type(_, ty) => blame(ty),
         ReturnType::Default => function.sig.ident.span(),
     };
 
@@ -30,20 +49,21 @@ pub(crate) fn expand(handler: &Handler<'_>) -> TokenStream {
     };
     let bindings = handler.args.iter().zip(&arg_names).map(|(arg, ident)| {
         let ty = arg.ty;
+        let span = blame(ty);
         let value = match (handler.kind, arg.role) {
-            (Kind::Invoke, Role::Event) => quote_spanned! {ty.span()=>
+            (Kind::Invoke, Role::Event) => quote_spanned! {span=>
                 {
                     #[allow(unused_imports)]
                     use ::fc::__private::{DecodeJson as _, DecodeRaw as _};
                     (&&::fc::__private::Probe::<#ty>::new()).decode(#source.body())?
                 }
             },
-            (Kind::Invoke, Role::Context) => quote_spanned! {ty.span()=> #source.context() },
-            (Kind::Invoke, Role::State) => quote_spanned! {ty.span()=> #source.state()? },
+            (Kind::Invoke, Role::Context) => quote_spanned! {span=> #source.context() },
+            (Kind::Invoke, Role::State) => quote_spanned! {span=> #source.state()? },
             // Validation lets only the context through to an initializer.
-            (Kind::Initialize, _) => quote_spanned! {ty.span()=> #source },
+            (Kind::Initialize, _) => quote_spanned! {span=> #source },
         };
-        quote_spanned! {ty.span()=> let #ident: #ty = #value; }
+        quote_spanned! {span=> let #ident: #ty = #value; }
     });
 
     let split = quote_spanned! {ret_span=>
@@ -51,11 +71,10 @@ pub(crate) fn expand(handler: &Handler<'_>) -> TokenStream {
         use ::fc::__private::{SplitPlain as _, SplitResult as _};
         let __fc_output = (&&::fc::__private::probe(&__fc_output)).split(__fc_output)?;
     };
-    let (accept, input_ty, register, finish) = match handler.kind {
+    let (route_ty, input_ty, finish) = match handler.kind {
         Kind::Invoke => (
-            quote!(::fc::__private::AcceptInvoke),
+            quote!(::fc::__private::InvokeRoute),
             quote!(::fc::__private::Invocation),
-            quote!(::fc::__private::invoke_fn),
             quote_spanned! {ret_span=>
                 #[allow(unused_imports)]
                 use ::fc::__private::{ReplyJson as _, ReplyRaw as _};
@@ -63,9 +82,8 @@ pub(crate) fn expand(handler: &Handler<'_>) -> TokenStream {
             },
         ),
         Kind::Initialize => (
-            quote!(::fc::__private::AcceptInitialize),
+            quote!(::fc::__private::InitRoute),
             quote!(::fc::__private::Context),
-            quote!(::fc::__private::init_fn),
             quote_spanned! {ret_span=> ::fc::__private::keep_state(__fc_output) },
         ),
     };
@@ -74,34 +92,42 @@ pub(crate) fn expand(handler: &Handler<'_>) -> TokenStream {
         _ => TokenStream::new(),
     };
     let call = quote_spanned! {fn_span=> #name(#(#arg_names),*).await };
-    let add = quote_spanned! {Span::call_site()=> __fc_add };
 
     quote! {
         #function
 
         #[doc(hidden)]
-        #[allow(non_camel_case_types, dead_code)]
-        #vis struct #name {}
-
         // Generated code carries the user's spans, so lints would blame the user.
         #[allow(clippy::all, clippy::pedantic, clippy::nursery, unused_qualifications)]
-        impl #name {
-            #[doc(hidden)]
-            pub fn #add<__FcRoutes: #accept>(
-                routes: __FcRoutes,
-            ) -> <__FcRoutes as #accept>::Out {
-                #accept::accept(
-                    routes,
-                    #name_str,
-                    #register(move |#source: #input_ty| async move {
-                        #unused_source
-                        #(#bindings)*
-                        let __fc_output = #call;
-                        #split
-                        #finish
-                    }),
-                )
-            }
+        #vis fn #route() -> #route_ty {
+            #route_ty::new(#name_str, move |#source: #input_ty| async move {
+                #unused_source
+                #(#bindings)*
+                let __fc_output = #call;
+                #split
+                #finish
+            })
         }
     }
+}
+
+/// `fc::routes![a, path::b]`: each function's registration, added to a builder whose
+/// type rejects a second function of one kind on that function's own name.
+pub(crate) fn routes(paths: &[syn::Path]) -> TokenStream {
+    let adds = paths.iter().map(|path| {
+        let mut route = path.clone();
+        let span = match route.segments.last_mut() {
+            Some(last) => {
+                last.ident = route_fn(&last.ident);
+                last.ident.span()
+            }
+            None => path.span(),
+        };
+        quote_spanned! {span=> let __fc_routes = #route().add_to(__fc_routes); }
+    });
+    quote! {{
+        let __fc_routes = ::fc::__private::RoutesBuilder::new();
+        #(#adds)*
+        __fc_routes.finish()
+    }}
 }

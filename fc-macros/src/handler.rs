@@ -1,6 +1,6 @@
 //! The validated view of the user's function: which argument is what.
 
-use syn::spanned::Spanned;
+use quote::ToTokens;
 use syn::{FnArg, GenericArgument, ItemFn, PathArguments, ReturnType, Type};
 
 /// Which attribute is being expanded.
@@ -47,42 +47,28 @@ impl<'a> Handler<'a> {
         let attr = kind.attr();
         let sig = &function.sig;
         let mut errors: Vec<syn::Error> = Vec::new();
-        let mut fail = |span: proc_macro2::Span, message: String| {
-            errors.push(syn::Error::new(span, message));
+        // `new_spanned` underlines every token of the culprit, not just its first.
+        let mut fail = |culprit: &dyn ToTokens, message: String| {
+            errors.push(syn::Error::new_spanned(culprit, message));
         };
 
         if sig.asyncness.is_none() {
-            fail(
-                sig.fn_token.span,
-                format!("{attr} functions must be `async`"),
-            );
+            fail(&sig.fn_token, format!("{attr} functions must be `async`"));
         }
         if let Some(constness) = &sig.constness {
-            fail(
-                constness.span,
-                format!("{attr} functions cannot be `const`"),
-            );
+            fail(constness, format!("{attr} functions cannot be `const`"));
         }
         if let Some(unsafety) = &sig.unsafety {
-            fail(
-                unsafety.span,
-                format!("{attr} functions cannot be `unsafe`"),
-            );
+            fail(unsafety, format!("{attr} functions cannot be `unsafe`"));
         }
         if let Some(abi) = &sig.abi {
-            fail(abi.span(), format!("{attr} functions cannot have an ABI"));
+            fail(abi, format!("{attr} functions cannot have an ABI"));
         }
         if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
-            fail(
-                sig.generics.span(),
-                format!("{attr} functions cannot be generic"),
-            );
+            fail(&sig.generics, format!("{attr} functions cannot be generic"));
         }
         if let Some(variadic) = &sig.variadic {
-            fail(
-                variadic.span(),
-                format!("{attr} functions cannot be variadic"),
-            );
+            fail(variadic, format!("{attr} functions cannot be variadic"));
         }
 
         let mut args: Vec<Arg<'a>> = Vec::new();
@@ -90,7 +76,7 @@ impl<'a> Handler<'a> {
             let pat_type = match input {
                 FnArg::Receiver(receiver) => {
                     fail(
-                        receiver.span(),
+                        receiver,
                         format!("{attr} functions cannot take `self`: make it a free function"),
                     );
                     continue;
@@ -99,13 +85,13 @@ impl<'a> Handler<'a> {
             };
             let ty = &*pat_type.ty;
             if let Some(message) = unsupported(kind, ty) {
-                fail(ty.span(), message);
+                fail(ty, message);
                 continue;
             }
             let role = role_of(ty);
             if kind == Kind::Initialize && role != Role::Context {
                 fail(
-                    ty.span(),
+                    ty,
                     format!(
                         "{attr} functions take no event or state: their one optional argument is `fc::Context`"
                     ),
@@ -121,7 +107,7 @@ impl<'a> Handler<'a> {
                         ),
                         _ => format!("{attr} functions take `fc::Context` at most once"),
                     };
-                    fail(ty.span(), what);
+                    fail(ty, what);
                     continue;
                 }
             } else if args
@@ -129,7 +115,7 @@ impl<'a> Handler<'a> {
                 .any(|a| a.role == Role::State && tokens(a.ty) == tokens(ty))
             {
                 fail(
-                    ty.span(),
+                    ty,
                     format!("{attr} functions take `{}` at most once", tokens(ty)),
                 );
                 continue;
@@ -145,9 +131,9 @@ impl<'a> Handler<'a> {
                     .is_none_or(|l| l.ident != "static")
                 {
                     fail(
-                        ty.span(),
+                        ty,
                         format!(
-                            "{attr} functions cannot return a borrowed value: return an owned type such as `String`"
+                            "{attr} functions cannot return a borrowed value: return an owned type such as `String`, or a `&'static str`"
                         ),
                     );
                 }

@@ -1,5 +1,5 @@
 //! The attributes of [`fc`](https://docs.rs/fc). Use them through that crate, as
-//! `#[fc::invoke]` and `#[fc::initialize]`.
+//! `#[fc::invoke]`, `#[fc::initialize]` and `fc::routes!`.
 //!
 //! Setting `FC_MACROS_DEBUG=1` while compiling prints every expansion to stderr.
 
@@ -118,4 +118,47 @@ pub fn invoke(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn initialize(args: TokenStream, item: TokenStream) -> TokenStream {
     entry::run(Kind::Initialize, args.into(), item.into()).into()
+}
+
+/// Collects the functions annotated with `#[fc::invoke]` and `#[fc::initialize]` into
+/// the `fc::Routes` an `fc::App` serves.
+///
+/// Name each function once, by its path; order does not matter. A second function of
+/// the same kind is a compile error on its name.
+///
+/// ```
+/// #[fc::initialize]
+/// async fn init() -> Result<u64, fc::Error> {
+///     Ok(7)
+/// }
+///
+/// mod handlers {
+///     #[fc::invoke]
+///     pub async fn price(qty: u64, unit: fc::State<u64>) -> u64 {
+///         qty * *unit
+///     }
+/// }
+///
+/// # fn main() {
+/// let routes = fc::routes![init, handlers::price];
+/// # }
+/// ```
+///
+/// Each attribute adds a hidden function `__fc_route_of_<name>` beside the one it
+/// annotates, and `routes!` calls it: a function without an attribute is reported as
+/// "cannot find function `__fc_route_of_<name>`", and one that `routes!` cannot see
+/// (private in another module) as that function being private.
+///
+/// ```compile_fail
+/// #[fc::invoke]
+/// async fn a(event: String) -> String { event }
+/// #[fc::invoke]
+/// async fn b(event: String) -> String { event }
+///
+/// // error: `fc::routes!` already has an `#[fc::invoke]` function
+/// let routes = fc::routes![a, b];
+/// ```
+#[proc_macro]
+pub fn routes(input: TokenStream) -> TokenStream {
+    entry::routes(input.into()).into()
 }

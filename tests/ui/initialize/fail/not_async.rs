@@ -1,0 +1,6 @@
+#[fc::initialize]
+fn init() -> Result<(), fc::Error> {
+    Ok(())
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+#[fc::invoke(foo)]
+async fn handle(event: String) -> String {
+    event
+}
+
+fn main() {}

@@ -1,0 +1,7 @@
+#[fc::invoke]
+async fn handle<T>(event: T) -> String {
+    let _ = event;
+    String::new()
+}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[fc::invoke]
+struct Handler;
+
+fn main() {}

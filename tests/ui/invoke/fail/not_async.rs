@@ -1,0 +1,6 @@
+#[fc::invoke]
+fn handle(event: String) -> String {
+    event
+}
+
+fn main() {}

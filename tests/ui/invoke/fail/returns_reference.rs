@@ -1,0 +1,6 @@
+#[fc::invoke]
+async fn handle(event: String) -> &str {
+    "hi"
+}
+
+fn main() {}

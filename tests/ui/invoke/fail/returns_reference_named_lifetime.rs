@@ -1,0 +1,6 @@
+#[fc::invoke]
+async fn handle<'a>() -> &'a str {
+    "hi"
+}
+
+fn main() {}

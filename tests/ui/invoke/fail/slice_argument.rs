@@ -1,0 +1,6 @@
+#[fc::invoke]
+async fn handle(event: &[u8]) -> usize {
+    event.len()
+}
+
+fn main() {}

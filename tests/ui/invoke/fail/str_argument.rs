@@ -1,0 +1,6 @@
+#[fc::invoke]
+async fn handle(event: &str) -> String {
+    event.to_owned()
+}
+
+fn main() {}

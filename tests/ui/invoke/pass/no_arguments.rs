@@ -1,0 +1,8 @@
+#[fc::invoke]
+async fn ping() -> &'static str {
+    "pong"
+}
+
+fn main() {
+    let _ = fc::routes![ping];
+}

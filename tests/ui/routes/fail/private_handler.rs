@@ -1,0 +1,10 @@
+mod handlers {
+    #[fc::invoke]
+    async fn handle(event: String) -> String {
+        event
+    }
+}
+
+fn main() {
+    let _ = fc::routes![handlers::handle];
+}

@@ -1,0 +1,8 @@
+#[fc::invoke]
+async fn handle(event: String) -> String {
+    event
+}
+
+fn main() {
+    let _ = fc::routes![handle, handle];
+}
