@@ -208,3 +208,34 @@ async fn user_layers_see_the_context_and_their_panics_and_statuses_map_to_404() 
     assert_eq!(resp.expect_ok().text(), "done");
     server.stop().await;
 }
+
+#[fc::invoke]
+async fn slow(event: String) -> String {
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    event
+}
+
+#[tokio::test]
+async fn a_client_that_disconnects_mid_invocation_still_gets_its_end_marker() {
+    let server = start(fc::routes![slow].into()).await;
+    let mut client = server.connect().await;
+    let pending =
+        tokio::spawn(async move { client.try_send(common::Req::invoke("gone-1", "x")).await });
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    pending.abort(); // drops the client and its connection
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !server
+        .markers()
+        .contains(&"FC Invoke End RequestId: gone-1".to_owned())
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{:?}",
+            server.markers()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_markers(&server, "gone-1", &invoke_markers("gone-1"));
+    server.invoke("gone-2", "still serving").await.expect_ok();
+    server.stop().await;
+}

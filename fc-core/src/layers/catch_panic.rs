@@ -51,8 +51,28 @@ fn log_panic(info: &PanicHookInfo<'_>) {
         .location()
         .map_or_else(|| "an unknown location".to_owned(), ToString::to_string);
     // Captured whatever RUST_BACKTRACE says: the log is the only place it can go.
-    let backtrace = Backtrace::force_capture();
+    let backtrace = Backtrace::force_capture().to_string();
+    let backtrace = trim(&backtrace);
     tracing::error!("panicked at {location}: {message}\nstack backtrace:\n{backtrace}");
+}
+
+/// Drops the frames of the panic machinery (this hook, std's panic handler) down to
+/// and including `__rust_end_short_backtrace`, as std's own short backtraces do.
+fn trim(backtrace: &str) -> &str {
+    let Some(marker) = backtrace.find("__rust_end_short_backtrace") else {
+        return backtrace;
+    };
+    let after_line = |from: usize| {
+        backtrace[from..]
+            .find('\n')
+            .map_or(backtrace.len(), |i| from + i + 1)
+    };
+    // Past the marker's line and its `at file:line` lines.
+    let mut start = after_line(marker);
+    while backtrace[start..].trim_start().starts_with("at ") {
+        start = after_line(start);
+    }
+    &backtrace[start..]
 }
 
 /// Runs `f` with panics caught; the hook logs any panic as belonging to fc.
@@ -159,5 +179,24 @@ where
                 Poll::Ready(Ok(Failure::panic(&request_id).into_response()))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::trim;
+
+    #[test]
+    fn trims_the_panic_machinery() {
+        let full = "   0: fc_core::log_panic\n             at ./src/a.rs:1:1\n   \
+                    5: std::sys::backtrace::__rust_end_short_backtrace\n             at /rustc/x.rs:1:1\n   \
+                    6: core::panicking::panic_fmt\n             at /rustc/y.rs:2:2\n   \
+                    7: my_fn::handle\n";
+        assert_eq!(
+            trim(full),
+            "   6: core::panicking::panic_fmt\n             at /rustc/y.rs:2:2\n   7: my_fn::handle\n"
+        );
+        assert_eq!(trim("disabled backtrace"), "disabled backtrace");
+        assert_eq!(trim("  1: __rust_end_short_backtrace"), "");
     }
 }
