@@ -256,3 +256,47 @@ fn fc_custom_listen_port_wins_and_a_bad_port_stops_start_up() {
     );
     assert!(!String::from_utf8_lossy(&output.stdout).contains("runtime inited"));
 }
+
+#[tokio::test]
+async fn rust_log_filters_log_lines_but_never_markers() {
+    // A fixed port, as FC gives one; RUST_LOG=warn hides the "listening on" line.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port");
+    let mut child = Command::new(example("hello"))
+        .env("FC_SERVER_PORT", port.to_string())
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn hello");
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let start = Instant::now();
+    let mut client = loop {
+        match tokio::net::TcpStream::connect(addr).await {
+            Ok(_) => break Client::connect(addr).await,
+            Err(_) if start.elapsed() < Duration::from_secs(10) => {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            Err(e) => panic!("hello did not listen on {port}: {e}"),
+        }
+    };
+    let resp = client
+        .send(Req::invoke("quiet-1", r#"{"name": "x"}"#))
+        .await;
+    resp.expect_ok();
+    drop(client);
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    let output = child.wait_with_output().expect("wait");
+    assert_eq!(output.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        stdout,
+        "FunctionCompute fc-rust runtime inited.\n\
+         FC Invoke Start RequestId: quiet-1\n\
+         FC Invoke End RequestId: quiet-1\n"
+    );
+}
