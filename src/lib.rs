@@ -39,12 +39,12 @@
 //! ```
 
 #[doc(inline)]
-pub use fc_macros::{initialize, invoke, routes};
+pub use fc_macros::{http, initialize, invoke, routes};
 
 #[doc(inline)]
 pub use fc_core::{
     App, BoxError, Bytes, Context, Credentials, DEFAULT_BODY_LIMIT, DEFAULT_RUNTIME_NAME, Error,
-    Routes, State, http, log, run,
+    Routes, State, StateRejection, axum, http, log, run,
 };
 
 /// What the attributes and [`routes!`] expand to. Not public API.

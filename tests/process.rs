@@ -264,7 +264,7 @@ async fn rust_log_filters_log_lines_but_never_markers() {
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("a free port");
-    let mut child = Command::new(example("hello"))
+    let child = Command::new(example("hello"))
         .env("FC_SERVER_PORT", port.to_string())
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())

@@ -28,6 +28,7 @@ pub(crate) mod header {
     pub(crate) const LOG_STORE: &str = "x-fc-service-logstore";
     pub(crate) const RETRY_COUNT: &str = "x-fc-retry-count";
     pub(crate) const CONTROL_PATH: &str = "x-fc-control-path";
+    pub(crate) const BASE_PATH: &str = "x-fc-base-path";
     pub(crate) const STATUS: &str = "x-fc-status";
 }
 
@@ -193,6 +194,13 @@ impl Context {
     /// `/http-invoke`).
     pub fn control_path(&self) -> Option<&str> {
         self.header(header::CONTROL_PATH)
+    }
+
+    /// The prefix FC put before an HTTP function's own path (`x-fc-base-path`), e.g.
+    /// `/2016-08-15/proxy/svc/fn/` on FC 2.0's default domain. fc strips it before
+    /// routing; use it to build links that go back through the same door.
+    pub fn base_path(&self) -> Option<&str> {
+        self.header(header::BASE_PATH)
     }
 
     /// The temporary STS credentials of the function's role: from the request's
@@ -398,7 +406,7 @@ mod tests {
     #[test]
     fn string_accessors_present_missing_empty() {
         type Accessor = fn(&Context) -> Option<&str>;
-        let table: [(&str, Accessor); 11] = [
+        let table: [(&str, Accessor); 12] = [
             (header::FUNCTION_NAME, Context::function_name),
             (header::FUNCTION_HANDLER, Context::function_handler),
             (header::SERVICE_NAME, Context::service_name),
@@ -409,6 +417,7 @@ mod tests {
             (header::LOG_PROJECT, Context::log_project),
             (header::LOG_STORE, Context::log_store),
             (header::CONTROL_PATH, Context::control_path),
+            (header::BASE_PATH, Context::base_path),
             (header::REQUEST_ID, |c| Some(c.request_id())),
         ];
         for (name, get) in table {

@@ -4,24 +4,30 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll};
 
+use axum::Router;
 use axum::body::Body;
-use axum::extract::Request;
+use axum::extract::{DefaultBodyLimit, Request};
 use axum::response::Response;
 use bytes::{Bytes, BytesMut};
 use http::{HeaderValue, header::CONTENT_LENGTH, header::CONTENT_TYPE};
 use http_body_util::BodyExt;
-use tower::Service;
+use tokio::sync::OnceCell;
+use tower::{Service, ServiceExt};
 
 use crate::context::{Context, header};
 use crate::dispatch::Kind;
 use crate::error::Failure;
-use crate::handler::{BoxFuture, Invocation, InvokeFn, Named, Reply};
+use crate::handler::{BoxFuture, HttpFn, Invocation, InvokeFn, Named, Reply};
+use crate::http_app::{sanitize, strip_base_path};
 use crate::instance::Instance;
 
 /// Runs the event handler, the initializer or a lifecycle hook.
 #[derive(Clone)]
 pub(crate) struct Endpoint {
     pub(crate) invoke: Option<Named<InvokeFn>>,
+    pub(crate) http: Option<Named<HttpFn>>,
+    /// The HTTP function's router, built on its first invocation.
+    pub(crate) app: Arc<OnceCell<Router>>,
     pub(crate) instance: Arc<Instance>,
     pub(crate) body_limit: usize,
 }
@@ -74,15 +80,41 @@ impl Endpoint {
             }
             // Nothing registered for the hooks yet: succeed, as FC expects of a hook.
             Kind::PreStop | Kind::PreFreeze => Ok(ok(empty())),
-            Kind::Http => Err(Failure::new(
+            Kind::Http => self.http(req, &context).await,
+        }
+    }
+
+    /// Forwards an HTTP invocation to the app, whole, and returns its response with
+    /// the headers FC forbids removed.
+    async fn http(&self, mut req: Request, context: &Context) -> Result<Response, Failure> {
+        let Some(http) = &self.http else {
+            return Err(Failure::new(
                 "NotFound",
                 format!(
                     "no HTTP handler for {} {}: this function serves events at POST /invoke",
                     req.method(),
                     req.uri().path()
                 ),
-            )),
-        }
+            ));
+        };
+        let limit = self.body_limit;
+        let router = self
+            .app
+            .get_or_init(|| async move {
+                // axum's extractors refuse bodies over 2 MB unless told otherwise.
+                (http.handler)().await.layer(DefaultBodyLimit::max(limit))
+            })
+            .await
+            .clone();
+        strip_base_path(&mut req, context.base_path());
+        req.extensions_mut()
+            .insert(Arc::clone(&self.instance.states));
+        let mut response = match router.oneshot(req).await {
+            Ok(response) => response,
+            Err(never) => match never {},
+        };
+        sanitize(response.headers_mut());
+        Ok(response)
     }
 }
 

@@ -9,6 +9,9 @@ use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::Arc;
 
+use axum::Router;
+use axum::extract::Request;
+use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -24,6 +27,8 @@ type AnyArc = Arc<dyn Any + Send + Sync>;
 pub(crate) type InvokeFn = dyn Fn(Invocation) -> BoxFuture<Result<Reply, Fail>> + Send + Sync;
 /// An initializer, erased: it yields the instance state, by type.
 pub(crate) type InitFn = dyn Fn(Context) -> BoxFuture<Result<(TypeId, AnyArc), Fail>> + Send + Sync;
+/// An HTTP function, erased: it builds the app's router (once per instance).
+pub(crate) type HttpFn = dyn Fn() -> BoxFuture<Router> + Send + Sync;
 
 /// A registered function and the name it was written under.
 pub(crate) struct Named<F: ?Sized> {
@@ -56,6 +61,7 @@ impl<F: ?Sized> Clone for Named<F> {
 pub struct Routes {
     pub(crate) invoke: Option<Named<InvokeFn>>,
     pub(crate) initialize: Option<Named<InitFn>>,
+    pub(crate) http: Option<Named<HttpFn>>,
 }
 
 impl Routes {
@@ -80,6 +86,7 @@ impl Routes {
         }
         self.invoke = one("invoke", self.invoke, other.invoke);
         self.initialize = one("initialize", self.initialize, other.initialize);
+        self.http = one("http", self.http, other.http);
         self
     }
 }
@@ -89,6 +96,7 @@ impl fmt::Debug for Routes {
         f.debug_struct("Routes")
             .field("invoke", &self.invoke.as_ref().map(|n| n.name))
             .field("initialize", &self.initialize.as_ref().map(|n| n.name))
+            .field("http", &self.http.as_ref().map(|n| n.name))
             .finish()
     }
 }
@@ -159,13 +167,16 @@ pub struct Vacant;
 #[doc(hidden)]
 pub struct Taken;
 
+/// Which slots (invoke, initialize, http) are taken, in the type only.
+type Slots<I, N, H> = PhantomData<fn() -> (I, N, H)>;
+
 #[doc(hidden)]
-pub struct RoutesBuilder<I, N> {
+pub struct RoutesBuilder<I, N, H> {
     routes: Routes,
-    _slots: PhantomData<fn() -> (I, N)>,
+    _slots: Slots<I, N, H>,
 }
 
-impl RoutesBuilder<Vacant, Vacant> {
+impl RoutesBuilder<Vacant, Vacant, Vacant> {
     #[expect(clippy::new_without_default, reason = "only generated code builds it")]
     pub fn new() -> Self {
         Self {
@@ -175,7 +186,7 @@ impl RoutesBuilder<Vacant, Vacant> {
     }
 }
 
-impl<I, N> RoutesBuilder<I, N> {
+impl<I, N, H> RoutesBuilder<I, N, H> {
     pub fn finish(self) -> Routes {
         self.routes
     }
@@ -201,6 +212,16 @@ pub trait InitSlotFree {}
 #[diagnostic::do_not_recommend]
 impl InitSlotFree for Vacant {}
 
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`fc::routes!` already has an `#[fc::http]` function",
+    label = "a second `#[fc::http]` function",
+    note = "an app has one HTTP function: merge the routers with `axum::Router::merge`"
+)]
+pub trait HttpSlotFree {}
+#[diagnostic::do_not_recommend]
+impl HttpSlotFree for Vacant {}
+
 /// What `#[fc::invoke]` registers.
 #[doc(hidden)]
 pub struct InvokeRoute(Named<InvokeFn>);
@@ -217,7 +238,10 @@ impl InvokeRoute {
         })
     }
 
-    pub fn add_to<I: InvokeSlotFree, N>(self, b: RoutesBuilder<I, N>) -> RoutesBuilder<Taken, N> {
+    pub fn add_to<I: InvokeSlotFree, N, H>(
+        self,
+        b: RoutesBuilder<I, N, H>,
+    ) -> RoutesBuilder<Taken, N, H> {
         let mut routes = b.routes;
         routes.invoke = Some(self.0);
         RoutesBuilder {
@@ -243,7 +267,10 @@ impl InitRoute {
         })
     }
 
-    pub fn add_to<I, N: InitSlotFree>(self, b: RoutesBuilder<I, N>) -> RoutesBuilder<I, Taken> {
+    pub fn add_to<I, N: InitSlotFree, H>(
+        self,
+        b: RoutesBuilder<I, N, H>,
+    ) -> RoutesBuilder<I, Taken, H> {
         let mut routes = b.routes;
         routes.initialize = Some(self.0);
         RoutesBuilder {
@@ -251,6 +278,104 @@ impl InitRoute {
             _slots: PhantomData,
         }
     }
+}
+
+/// What `#[fc::http]` registers: how to build the app.
+#[doc(hidden)]
+pub struct HttpRoute(Named<HttpFn>);
+
+impl HttpRoute {
+    /// An app built by the user's `fn() -> Router` (sync or async).
+    pub fn app<F, Fut>(name: &'static str, build: F) -> Self
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Router> + Send + 'static,
+    {
+        HttpRoute(Named {
+            name,
+            handler: Arc::new(move || Box::pin(build())),
+        })
+    }
+
+    /// An app of one handler that receives every HTTP invocation.
+    pub fn handler<F, Fut>(name: &'static str, handler: F) -> Self
+    where
+        F: Fn(Request) -> Fut + Clone + Send + Sync + 'static,
+        Fut: Future<Output = Response> + Send + 'static,
+    {
+        Self::app(name, move || {
+            let handler = handler.clone();
+            async move { Router::new().fallback(move |req: Request| handler(req)) }
+        })
+    }
+
+    pub fn add_to<I, N, H: HttpSlotFree>(
+        self,
+        b: RoutesBuilder<I, N, H>,
+    ) -> RoutesBuilder<I, N, Taken> {
+        let mut routes = b.routes;
+        routes.http = Some(self.0);
+        RoutesBuilder {
+            routes,
+            _slots: PhantomData,
+        }
+    }
+}
+
+/// What an `#[fc::http]` app function may return.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an app an `#[fc::http]` function can serve",
+    label = "not an `axum::Router`",
+    note = "an `#[fc::http]` function without arguments returns an `axum::Router` (call `.with_state(..)` on a router that has state)"
+)]
+pub trait IntoHttpApp {
+    fn into_router(self) -> Router;
+}
+
+impl IntoHttpApp for Router {
+    fn into_router(self) -> Router {
+        self
+    }
+}
+
+/// What an `#[fc::http]` handler may return.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is neither an `axum::Router` nor a response",
+    label = "not a response",
+    note = "`#[fc::http]` goes on `fn app() -> axum::Router`, or on `async fn web(req: fc::http::Request)` returning a type that implements `axum::response::IntoResponse`"
+)]
+pub trait HttpResponse: IntoResponse {}
+impl<T: IntoResponse> HttpResponse for T {}
+
+/// The response of an `#[fc::http]` handler.
+#[doc(hidden)]
+pub fn http_response<T: HttpResponse>(value: T) -> Response {
+    value.into_response()
+}
+
+/// What an `#[fc::http]` handler may take.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the argument of an `#[fc::http]` handler",
+    label = "not `fc::http::Request`",
+    note = "an `#[fc::http]` handler takes the whole request as `fc::http::Request`; for extractors such as `Path` or `Json`, return an `axum::Router` instead"
+)]
+pub trait FromHttpRequest {
+    fn from_request(req: Request) -> Self;
+}
+
+impl FromHttpRequest for Request {
+    fn from_request(req: Request) -> Self {
+        req
+    }
+}
+
+/// The argument of an `#[fc::http]` handler.
+#[doc(hidden)]
+pub fn http_request<T: FromHttpRequest>(req: Request) -> T {
+    T::from_request(req)
 }
 
 // ---------------------------------------------------------------------------------
@@ -601,6 +726,7 @@ mod tests {
         let routes = |name| Routes {
             invoke: Some(InvokeRoute::new(name, |_| async { Err(Fail(Failure::new("X", "x"))) }).0),
             initialize: None,
+            http: None,
         };
         let _ = routes("a").merge(routes("b"));
     }

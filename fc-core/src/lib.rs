@@ -10,6 +10,7 @@ mod dispatch;
 mod endpoint;
 mod error;
 mod handler;
+mod http_app;
 mod instance;
 mod layers;
 pub mod log;
@@ -20,20 +21,34 @@ pub use bytes::Bytes;
 pub use context::{Context, Credentials};
 pub use error::{BoxError, Error};
 pub use handler::Routes;
+pub use http_app::StateRejection;
 pub use server::{App, DEFAULT_BODY_LIMIT, DEFAULT_RUNTIME_NAME, run};
 pub use state::State;
 
-/// The `http` crate's types (`HeaderMap`, `StatusCode`, …), as fc uses them.
+/// HTTP types: the `http` crate's (`HeaderMap`, `StatusCode`, …), with `Request` and
+/// `Response` defaulting to axum's body, as `#[fc::http]` handlers use them.
 pub mod http {
     pub use ::http::*;
+    pub use axum::body::Body;
+
+    /// An HTTP request, as an `#[fc::http]` handler receives it.
+    pub type Request<B = Body> = ::http::Request<B>;
+    /// An HTTP response.
+    pub type Response<B = Body> = ::http::Response<B>;
 }
+
+/// The axum version fc serves HTTP functions with, for apps that do not depend on
+/// axum themselves.
+pub use axum;
 
 /// What the attributes and `fc::routes!` expand to. Not public API.
 #[doc(hidden)]
 pub mod __private {
     pub use crate::handler::{
-        DecodeJson, DecodeRaw, Fail, InitRoute, Invocation, InvokeRoute, Probe, ReplyJson,
-        ReplyRaw, RoutesBuilder, SplitPlain, SplitResult, keep_state, probe,
+        DecodeJson, DecodeRaw, Fail, HttpRoute, InitRoute, IntoHttpApp, Invocation, InvokeRoute,
+        Probe, ReplyJson, ReplyRaw, RoutesBuilder, SplitPlain, SplitResult, http_request,
+        http_response, keep_state, probe,
     };
     pub use crate::{Context, State};
+    pub use axum::extract::Request;
 }

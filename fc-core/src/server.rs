@@ -187,6 +187,8 @@ impl App {
         ));
         let endpoint = Endpoint {
             invoke: self.routes.invoke,
+            http: self.routes.http,
+            app: Arc::default(),
             instance: Arc::clone(&instance),
             body_limit: self.body_limit,
         };
@@ -265,7 +267,10 @@ impl App {
             // FC keeps connections open for long: no idle or header-read timeout
             // (hyper's 30 s default applies only once a timer is set; we set none and
             // say so explicitly).
-            http.keep_alive(true).header_read_timeout(None);
+            // FC forbids a `date` header on HTTP functions' responses: hyper's goes.
+            http.keep_alive(true)
+                .header_read_timeout(None)
+                .auto_date_header(false);
             let connection = http.serve_connection(TokioIo::new(stream), hyper_service);
             let connection = graceful.watch(connection);
             tokio::spawn(async move {

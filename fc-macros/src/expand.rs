@@ -5,7 +5,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{ReturnType, Type};
 
-use crate::handler::{Handler, Kind, Role};
+use crate::handler::{Handler, HttpForm, Kind, Role};
 
 /// The name of the hidden function that registers `name`: what `fc::routes![name]`
 /// calls.
@@ -29,6 +29,9 @@ fn blame(ty: &Type) -> Span {
 /// The user's function, unchanged, and beside it a hidden function,
 /// `__fc_route_of_<name>`, that `fc::routes!` calls to register it.
 pub(crate) fn expand(handler: &Handler<'_>) -> TokenStream {
+    if handler.kind == Kind::Http {
+        return expand_http(handler);
+    }
     let function = handler.function;
     let vis = &function.vis;
     let name = &function.sig.ident;
@@ -44,7 +47,7 @@ pub(crate) fn expand(handler: &Handler<'_>) -> TokenStream {
         .map(|i| format_ident!("__fc_arg{}", i))
         .collect();
     let source = match handler.kind {
-        Kind::Invoke => format_ident!("__fc_invocation"),
+        Kind::Invoke | Kind::Http => format_ident!("__fc_invocation"),
         Kind::Initialize => format_ident!("__fc_context"),
     };
     let bindings = handler.args.iter().zip(&arg_names).map(|(arg, ident)| {
@@ -60,8 +63,9 @@ pub(crate) fn expand(handler: &Handler<'_>) -> TokenStream {
             },
             (Kind::Invoke, Role::Context) => quote_spanned! {span=> #source.context() },
             (Kind::Invoke, Role::State) => quote_spanned! {span=> #source.state()? },
-            // Validation lets only the context through to an initializer.
-            (Kind::Initialize, _) => quote_spanned! {span=> #source },
+            // Validation lets only the context through to an initializer, and
+            // `#[fc::http]` is expanded by `expand_http`.
+            _ => quote_spanned! {span=> #source },
         };
         quote_spanned! {span=> let #ident: #ty = #value; }
     });
@@ -72,7 +76,7 @@ pub(crate) fn expand(handler: &Handler<'_>) -> TokenStream {
         let __fc_output = (&&::fc::__private::probe(&__fc_output)).split(__fc_output)?;
     };
     let (route_ty, input_ty, finish) = match handler.kind {
-        Kind::Invoke => (
+        Kind::Invoke | Kind::Http => (
             quote!(::fc::__private::InvokeRoute),
             quote!(::fc::__private::Invocation),
             quote_spanned! {ret_span=>
@@ -107,6 +111,77 @@ pub(crate) fn expand(handler: &Handler<'_>) -> TokenStream {
                 #split
                 #finish
             })
+        }
+    }
+}
+
+/// `#[fc::http]`: an app built once from `fn() -> Router`, or a handler called with
+/// every request.
+fn expand_http(handler: &Handler<'_>) -> TokenStream {
+    let function = handler.function;
+    let vis = &function.vis;
+    let name = &function.sig.ident;
+    let name_str = name.to_string();
+    let route = route_fn(name);
+    let fn_span = function.sig.fn_token.span;
+    let ret_span = match &function.sig.output {
+        ReturnType::Type(_, ty) => blame(ty),
+        ReturnType::Default => function.sig.ident.span(),
+    };
+    let awaited = match function.sig.asyncness {
+        Some(_) => quote_spanned! {fn_span=> .await },
+        None => TokenStream::new(),
+    };
+    let register = match handler.http_form {
+        HttpForm::App => {
+            let build = quote_spanned! {ret_span=>
+                ::fc::__private::IntoHttpApp::into_router(__fc_app)
+            };
+            quote! {
+                ::fc::__private::HttpRoute::app(#name_str, || async move {
+                    let __fc_app = #name()#awaited;
+                    #build
+                })
+            }
+        }
+        HttpForm::Handler => {
+            let request = format_ident!("__fc_request");
+            let (bind, args) = match handler.args.first() {
+                Some(arg) => {
+                    let ty = arg.ty;
+                    let arg_name = format_ident!("__fc_arg0");
+                    (
+                        quote_spanned! {blame(ty)=>
+                            let #arg_name: #ty = ::fc::__private::http_request(#request);
+                        },
+                        quote!(#arg_name),
+                    )
+                }
+                None => (quote!(let _ = #request;), TokenStream::new()),
+            };
+            let respond = quote_spanned! {ret_span=>
+                ::fc::__private::http_response(__fc_output)
+            };
+            quote! {
+                ::fc::__private::HttpRoute::handler(
+                    #name_str,
+                    |#request: ::fc::__private::Request| async move {
+                        #bind
+                        let __fc_output = #name(#args)#awaited;
+                        #respond
+                    },
+                )
+            }
+        }
+    };
+    quote! {
+        #function
+
+        #[doc(hidden)]
+        // Generated code carries the user's spans, so lints would blame the user.
+        #[allow(clippy::all, clippy::pedantic, clippy::nursery, unused_qualifications)]
+        #vis fn #route() -> ::fc::__private::HttpRoute {
+            #register
         }
     }
 }

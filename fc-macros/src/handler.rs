@@ -8,6 +8,7 @@ use syn::{FnArg, GenericArgument, ItemFn, PathArguments, ReturnType, Type};
 pub(crate) enum Kind {
     Invoke,
     Initialize,
+    Http,
 }
 
 impl Kind {
@@ -16,6 +17,7 @@ impl Kind {
         match self {
             Kind::Invoke => "#[fc::invoke]",
             Kind::Initialize => "#[fc::initialize]",
+            Kind::Http => "#[fc::http]",
         }
     }
 }
@@ -27,6 +29,17 @@ pub(crate) enum Role {
     Event,
     Context,
     State,
+    /// The whole HTTP request, for an `#[fc::http]` handler.
+    Request,
+}
+
+/// What an `#[fc::http]` function is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum HttpForm {
+    /// `fn app() -> Router`: builds the app once.
+    App,
+    /// `async fn web(req) -> impl IntoResponse`: called for every request.
+    Handler,
 }
 
 pub(crate) struct Arg<'a> {
@@ -39,6 +52,8 @@ pub(crate) struct Handler<'a> {
     pub(crate) kind: Kind,
     pub(crate) function: &'a ItemFn,
     pub(crate) args: Vec<Arg<'a>>,
+    /// For `#[fc::http]`, which of its two forms.
+    pub(crate) http_form: HttpForm,
 }
 
 impl<'a> Handler<'a> {
@@ -52,8 +67,22 @@ impl<'a> Handler<'a> {
             errors.push(syn::Error::new_spanned(culprit, message));
         };
 
-        if sig.asyncness.is_none() {
-            fail(&sig.fn_token, format!("{attr} functions must be `async`"));
+        // `#[fc::http]` on a function without arguments returning a `Router` builds the
+        // app once, and may be sync; on anything else it is a handler for every request.
+        let http_form = match &sig.output {
+            ReturnType::Type(_, ty) if sig.inputs.is_empty() && last_ident_is(ty, "Router") => {
+                HttpForm::App
+            }
+            _ => HttpForm::Handler,
+        };
+        let sync_allowed = kind == Kind::Http && http_form == HttpForm::App;
+        if sig.asyncness.is_none() && !sync_allowed {
+            let message = if kind == Kind::Http {
+                format!("{attr} handlers must be `async` (only `fn() -> axum::Router` may be sync)")
+            } else {
+                format!("{attr} functions must be `async`")
+            };
+            fail(&sig.fn_token, message);
         }
         if let Some(constness) = &sig.constness {
             fail(constness, format!("{attr} functions cannot be `const`"));
@@ -86,6 +115,20 @@ impl<'a> Handler<'a> {
             let ty = &*pat_type.ty;
             if let Some(message) = unsupported(kind, ty) {
                 fail(ty, message);
+                continue;
+            }
+            if kind == Kind::Http {
+                if !args.is_empty() {
+                    fail(
+                        ty,
+                        format!("{attr} handlers take one argument, the `fc::http::Request`"),
+                    );
+                    continue;
+                }
+                args.push(Arg {
+                    role: Role::Request,
+                    ty,
+                });
                 continue;
             }
             let role = role_of(ty);
@@ -149,6 +192,7 @@ impl<'a> Handler<'a> {
                 kind,
                 function,
                 args,
+                http_form,
             }),
         }
     }
@@ -174,6 +218,14 @@ fn unsupported(kind: Kind, ty: &Type) -> Option<String> {
         )),
         Type::Infer(_) => Some(format!("{attr} arguments need a type")),
         _ => None,
+    }
+}
+
+/// Whether a type is a path ending in `name` (`axum::Router`, `Router`).
+fn last_ident_is(ty: &Type, name: &str) -> bool {
+    match ty {
+        Type::Path(path) => path.path.segments.last().is_some_and(|s| s.ident == name),
+        _ => false,
     }
 }
 

@@ -120,7 +120,56 @@ pub fn initialize(args: TokenStream, item: TokenStream) -> TokenStream {
     entry::run(Kind::Initialize, args.into(), item.into()).into()
 }
 
-/// Collects the functions annotated with `#[fc::invoke]` and `#[fc::initialize]` into
+/// Makes an axum app (or a single handler) the HTTP function of a Function Compute
+/// function: every HTTP invocation FC forwards reaches it whole (method, path, query,
+/// headers, body).
+///
+/// Two forms:
+/// - `fn app() -> axum::Router` (sync or async), called once, on the first HTTP
+///   invocation, to build the app. Inside it, `fc::Context` and `fc::State<T>` are
+///   axum extractors.
+/// - `async fn web(req: fc::http::Request) -> impl IntoResponse`, called for every
+///   HTTP invocation (the argument may be left out).
+///
+/// The app's status passes through with `x-fc-status: 200`; a panic answers 404 with
+/// `x-fc-status: 404` and a body that names the request id but not the panic. The
+/// response headers FC forbids (`x-fc-*`, `connection`, `content-length`, `date`,
+/// `keep-alive`, `server`, `content-disposition: attachment`) are dropped. FC 2.0's
+/// `x-fc-base-path` prefix is stripped before routing; `axum::extract::OriginalUri`
+/// and `Context::base_path` keep the original.
+///
+/// ```
+/// use fc::axum::{Router, routing::get};
+///
+/// #[fc::http]
+/// fn app() -> Router {
+///     Router::new().route("/hello", get(|ctx: fc::Context| async move {
+///         format!("hello from {}", ctx.request_id())
+///     }))
+/// }
+///
+/// # fn main() {
+/// let routes = fc::routes![app]; // hand to fc::run(..)
+/// # }
+/// ```
+///
+/// # Expansion
+/// The function is kept as written; a hidden `__fc_route_of_app` registers
+/// `|| async { app() }` (or `|req| async { web(req).await.into_response() }`).
+///
+/// A handler that returns neither a `Router` nor a response does not compile:
+///
+/// ```compile_fail
+/// struct NotAResponse;
+/// #[fc::http]
+/// async fn web(req: fc::http::Request) -> NotAResponse { NotAResponse }
+/// ```
+#[proc_macro_attribute]
+pub fn http(args: TokenStream, item: TokenStream) -> TokenStream {
+    entry::run(Kind::Http, args.into(), item.into()).into()
+}
+
+/// Collects the functions annotated with `#[fc::invoke]`, `#[fc::initialize]` and `#[fc::http]` into
 /// the `fc::Routes` an `fc::App` serves.
 ///
 /// Name each function once, by its path; order does not matter. A second function of

@@ -76,7 +76,7 @@ fn trim(backtrace: &str) -> &str {
 }
 
 /// Runs `f` with panics caught; the hook logs any panic as belonging to fc.
-fn catching<R>(f: impl FnOnce() -> R) -> std::thread::Result<R> {
+pub(crate) fn catching<R>(f: impl FnOnce() -> R) -> std::thread::Result<R> {
     let was = CATCHING.replace(true);
     let result = panic::catch_unwind(AssertUnwindSafe(f));
     CATCHING.set(was);

@@ -6,20 +6,24 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll};
 
+use std::pin::Pin;
+
+use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::Request;
 use axum::response::Response;
 use http::{HeaderValue, StatusCode};
+use http_body::{Frame, SizeHint};
 use tower::util::{BoxCloneSyncService, Oneshot};
 use tower::{Service, ServiceExt};
-use tracing::Instrument;
+use tracing::{Instrument, Span};
 
 use crate::context::{Context, Env, header};
 use crate::dispatch::{self, Kind};
 use crate::error::Report;
 use crate::handler::BoxFuture;
 use crate::instance::Instance;
-use crate::layers::catch_panic::CatchPanicService;
-use crate::log::{Marker, Output};
+use crate::layers::catch_panic::{CatchPanicService, catching};
+use crate::log::{Marker, MarkerGuard, Output};
 
 pub(crate) type Inner = CatchPanicService<BoxCloneSyncService<Request, Response, Infallible>>;
 
@@ -66,19 +70,21 @@ impl Service<Request> for InvocationService {
                     Kind::Initialize => Marker::Initialize,
                     _ => Marker::Invoke,
                 };
-                if kind == Kind::Invoke && shared.instance.needs_init() {
+                let invocation = matches!(kind, Kind::Invoke | Kind::Http);
+                if invocation && shared.instance.needs_init() {
                     // An invocation before any /initialize: run the initializer first.
                     if let Err(failure) = shared.instance.initialize(&context, true).await {
-                        let _guard = marker.start(id, output);
-                        return Ok(finish(kind, failure.into_response()));
+                        let guard = marker.start(id, output);
+                        let response = finish(kind, failure.into_response());
+                        return Ok(InvocationBody::wrap(response, guard));
                     }
                 }
-                let _guard = marker.start(id, output);
+                let guard = marker.start(id, output);
                 let response = match inner.await {
                     Ok(response) => response,
                     Err(never) => match never {},
                 };
-                Ok(finish(kind, response))
+                Ok(InvocationBody::wrap(finish(kind, response), guard))
             }
             .instrument(span),
         )
@@ -117,4 +123,60 @@ fn finish(kind: Kind, mut response: Response) -> Response {
     let fc_status = HeaderValue::from_static(if ok { "200" } else { "404" });
     response.headers_mut().insert(header::STATUS, fc_status);
     response
+}
+
+/// A response body that belongs to an invocation: it is polled inside the
+/// invocation's span (a streaming body's log lines carry the request id), a panic
+/// while producing it ends the response instead of the connection task, and the End
+/// marker is printed when the body is finished or dropped, not when the headers go.
+struct InvocationBody {
+    inner: Body,
+    span: Span,
+    guard: Option<MarkerGuard>,
+}
+
+impl InvocationBody {
+    fn wrap(response: Response, guard: MarkerGuard) -> Response {
+        let span = Span::current();
+        response.map(|inner| {
+            Body::new(InvocationBody {
+                inner,
+                span,
+                guard: Some(guard),
+            })
+        })
+    }
+}
+
+impl HttpBody for InvocationBody {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
+        let this = &mut *self;
+        let _entered = this.span.enter();
+        let inner = &mut this.inner;
+        match catching(|| Pin::new(inner).poll_frame(cx)) {
+            Ok(Poll::Ready(None)) => {
+                this.guard.take();
+                Poll::Ready(None)
+            }
+            Ok(poll) => poll,
+            Err(_panic) => {
+                this.guard.take();
+                Poll::Ready(Some(Err(axum::Error::new("the response body panicked"))))
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
 }

@@ -1,0 +1,13 @@
+#[fc::http]
+fn a() -> axum::Router {
+    axum::Router::new()
+}
+
+#[fc::http]
+fn b() -> axum::Router {
+    axum::Router::new()
+}
+
+fn main() {
+    let _ = fc::routes![a, b];
+}
