@@ -116,6 +116,16 @@ async fn events() -> Response {
         .unwrap()
 }
 
+async fn stream_then_panic() -> Response {
+    let stream = futures_util::stream::unfold(0_u8, |n| async move {
+        match n {
+            0 => Some((Ok::<_, Infallible>("partial ".to_owned()), 1)),
+            _ => panic!("the stream broke"),
+        }
+    });
+    Response::new(Body::from_stream(stream))
+}
+
 #[fc::http]
 fn app() -> Router {
     Router::new()
@@ -130,6 +140,7 @@ fn app() -> Router {
         .route("/explode", get(explode))
         .route("/headers", get(forbidden_headers))
         .route("/events", get(events))
+        .route("/stream-panic", get(stream_then_panic))
         .route("/", get(|| async { "home" }))
 }
 
@@ -417,5 +428,24 @@ async fn keep_alive_connection_serves_http_and_events_alike() {
             .await
             .expect_ok();
     }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_panic_while_streaming_ends_that_response_only() {
+    let server = start(fc::routes![app].into()).await;
+    let mut client = server.connect().await;
+    let result = client.try_send(http("GET", "/stream-panic", "sp-1")).await;
+    assert!(
+        result.is_err(),
+        "the response must not look complete: {result:?}"
+    );
+    let lines = log_lines("sp-1");
+    assert!(
+        lines.iter().any(|l| l.ends_with("the stream broke")),
+        "{lines:?}"
+    );
+    assert_markers(&server, "sp-1", &invoke_markers("sp-1"));
+    server.send(http("GET", "/", "sp-2")).await.expect_ok();
     server.stop().await;
 }
