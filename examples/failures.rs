@@ -1,8 +1,10 @@
-//! How failures reach FC: an `Err` with a source chain, a panic, and a bad event all
-//! answer 404 with `x-fc-status: 404`, are logged with the request id, and the
-//! process keeps serving. Run: `cargo run --example failures`, then try
-//! `curl -si localhost:9000/invoke -d '{"action": "fail"}'` (or `"panic"`, or `"ok"`,
-//! or a body that is not JSON).
+//! How failures reach FC: an `Err` with a source chain, a panic, a bad event and an
+//! invocation that outlives the function's timeout all answer 404 with
+//! `x-fc-status: 404`, are logged with the request id, and the process keeps serving.
+//! Run: `cargo run --example failures`, then try
+//! `curl -si localhost:9000/invoke -d '{"action": "fail"}'` (or `"panic"`, `"ok"`, a
+//! body that is not JSON, or `'{"action": "sleep", "ms": 3000}'` with
+//! `-H 'x-fc-function-timeout: 1'`).
 
 use serde::Deserialize;
 
@@ -12,11 +14,15 @@ enum Action {
     Ok,
     Fail,
     Panic,
+    Sleep,
 }
 
 #[derive(Deserialize)]
 struct Command {
     action: Action,
+    /// How long `sleep` sleeps.
+    #[serde(default)]
+    ms: u64,
 }
 
 #[derive(Debug)]
@@ -42,6 +48,10 @@ async fn run(command: Command) -> Result<&'static str, fc::Error> {
             Ok(_) => Ok("the configuration exists after all\n"),
             Err(missing) => Err(ConfigError(missing).into()),
         },
+        Action::Sleep => {
+            tokio::time::sleep(std::time::Duration::from_millis(command.ms)).await;
+            Ok("slept\n")
+        }
         Action::Panic => {
             let empty: Vec<u32> = Vec::new();
             Ok(if empty[0] > 1 {

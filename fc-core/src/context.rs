@@ -4,7 +4,7 @@ use std::fmt;
 use std::hash::{BuildHasher, RandomState};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use http::{HeaderMap, HeaderName, HeaderValue};
 
@@ -31,6 +31,10 @@ pub(crate) mod header {
     pub(crate) const BASE_PATH: &str = "x-fc-base-path";
     pub(crate) const STATUS: &str = "x-fc-status";
 }
+
+/// The longest request id kept (FC's are 32 to 36 characters): every marker and log
+/// line carries it, and none may exceed FC's 32 KB.
+const MAX_REQUEST_ID: usize = 128;
 
 /// Headers whose values must never be printed: `Debug` of [`Context::headers`] shows
 /// them as `Sensitive`.
@@ -74,6 +78,8 @@ struct Inner {
     request_id: Box<str>,
     headers: HeaderMap,
     env: Arc<Env>,
+    /// When the request arrived: the start of the function's timeout.
+    arrived: Instant,
 }
 
 impl Context {
@@ -91,7 +97,8 @@ impl Context {
             }
         }
         let request_id = match text(&headers, header::REQUEST_ID) {
-            Some(id) => Box::from(id),
+            // Header values are visible ASCII, so any byte index is a char boundary.
+            Some(id) => Box::from(&id[..id.len().min(MAX_REQUEST_ID)]),
             None => generate_request_id().into_boxed_str(),
         };
         Self {
@@ -99,12 +106,14 @@ impl Context {
                 request_id,
                 headers,
                 env,
+                arrived: Instant::now(),
             }),
         }
     }
 
-    /// The invocation's request id (`x-fc-request-id`); never empty: generated in FC's
-    /// `1-xxxxxxxx-xxxxxxxx-xxxxxxxxxxxx` form when the header is missing.
+    /// The invocation's request id (`x-fc-request-id`, at most its first 128
+    /// characters); never empty: generated in FC's `1-xxxxxxxx-xxxxxxxx-xxxxxxxxxxxx`
+    /// form when the header is missing.
     pub fn request_id(&self) -> &str {
         &self.inner.request_id
     }
@@ -168,6 +177,27 @@ impl Context {
     /// The function's timeout (`x-fc-function-timeout`, in seconds).
     pub fn function_timeout(&self) -> Option<Duration> {
         seconds(self.header(header::FUNCTION_TIMEOUT)?)
+    }
+
+    /// When this invocation must be done: its arrival plus
+    /// [`function_timeout`](Context::function_timeout). `None` without a timeout
+    /// header. fc answers FC with a timeout failure at this instant (see
+    /// `App::enforce_deadline`).
+    pub fn deadline(&self) -> Option<Instant> {
+        self.inner.arrived.checked_add(self.function_timeout()?)
+    }
+
+    /// How long until the [`deadline`](Context::deadline); zero once it has passed.
+    ///
+    /// ```
+    /// let mut headers = fc::http::HeaderMap::new();
+    /// headers.insert("x-fc-function-timeout", "60".parse().unwrap());
+    /// let ctx = fc::Context::from_headers(headers);
+    /// assert!(ctx.remaining().unwrap() <= std::time::Duration::from_secs(60));
+    /// assert_eq!(fc::Context::default().remaining(), None);
+    /// ```
+    pub fn remaining(&self) -> Option<Duration> {
+        Some(self.deadline()?.saturating_duration_since(Instant::now()))
     }
 
     /// The initializer's timeout (`x-fc-initialization-timeout`, in seconds; FC 2.0).
@@ -245,6 +275,7 @@ impl fmt::Debug for Context {
             .field("version_id", &self.version_id())
             .field("memory_mb", &self.memory_mb())
             .field("function_timeout", &self.function_timeout())
+            .field("remaining", &self.remaining())
             .field("retry_count", &self.retry_count())
             .field("control_path", &self.control_path())
             .field("credentials", &self.credentials())
@@ -470,6 +501,22 @@ mod tests {
     }
 
     #[test]
+    fn deadline_counts_from_arrival() {
+        let c = ctx(&[(header::FUNCTION_TIMEOUT, "2")], Env::default());
+        let deadline = c.deadline().unwrap();
+        let remaining = c.remaining().unwrap();
+        assert!(remaining <= Duration::from_secs(2) && remaining > Duration::from_millis(1900));
+        assert!(deadline > Instant::now() + Duration::from_millis(1900));
+        assert_eq!(ctx(&[], Env::default()).deadline(), None);
+        assert_eq!(
+            ctx(&[(header::FUNCTION_TIMEOUT, "x")], Env::default()).remaining(),
+            None
+        );
+        let zero = ctx(&[(header::FUNCTION_TIMEOUT, "0")], Env::default());
+        assert_eq!(zero.remaining(), Some(Duration::ZERO));
+    }
+
+    #[test]
     fn request_id_is_generated_when_missing_or_empty() {
         for c in [
             ctx(&[], Env::default()),
@@ -487,6 +534,11 @@ mod tests {
             );
         }
         assert_ne!(generate_request_id(), generate_request_id());
+        let huge = "r".repeat(10_000);
+        assert_eq!(
+            ctx(&[(header::REQUEST_ID, &huge)], Env::default()).request_id(),
+            &huge[..128]
+        );
     }
 
     #[test]

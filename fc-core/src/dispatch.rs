@@ -19,6 +19,16 @@ pub(crate) enum Kind {
     PreFreeze,
 }
 
+impl Kind {
+    /// A lifecycle hook's name, for log lines.
+    pub(crate) fn hook_name(self) -> &'static str {
+        match self {
+            Kind::PreFreeze => "pre-freeze",
+            _ => "pre-stop",
+        }
+    }
+}
+
 /// Classifies a request. `x-fc-control-path` decides when FC sets it; lifecycle hooks
 /// carry no documented value and go by method and path. Without the header (FC 3.0's
 /// local emulator, a developer's curl), `POST /invoke` is an event and

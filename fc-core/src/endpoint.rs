@@ -17,7 +17,7 @@ use tower::{Service, ServiceExt};
 use crate::context::{Context, header};
 use crate::dispatch::Kind;
 use crate::error::Failure;
-use crate::handler::{BoxFuture, HttpFn, Invocation, InvokeFn, Named, Reply};
+use crate::handler::{BoxFuture, HookFn, HttpFn, Invocation, InvokeFn, Named, Reply};
 use crate::http_app::{sanitize, strip_base_path};
 use crate::instance::Instance;
 
@@ -26,6 +26,8 @@ use crate::instance::Instance;
 pub(crate) struct Endpoint {
     pub(crate) invoke: Option<Named<InvokeFn>>,
     pub(crate) http: Option<Named<HttpFn>>,
+    pub(crate) pre_stop: Option<Named<HookFn>>,
+    pub(crate) pre_freeze: Option<Named<HookFn>>,
     /// The HTTP function's router, built on its first invocation.
     pub(crate) app: Arc<OnceCell<Router>>,
     pub(crate) instance: Arc<Instance>,
@@ -78,8 +80,18 @@ impl Endpoint {
                 self.instance.initialize(&context, false).await?;
                 Ok(ok(empty()))
             }
-            // Nothing registered for the hooks yet: succeed, as FC expects of a hook.
-            Kind::PreStop | Kind::PreFreeze => Ok(ok(empty())),
+            Kind::PreStop | Kind::PreFreeze => {
+                let hook = match kind {
+                    Kind::PreStop => &self.pre_stop,
+                    _ => &self.pre_freeze,
+                };
+                // No hook registered: nothing to do, which FC counts as success.
+                if let Some(hook) = hook {
+                    tracing::info!("running the {} hook `{}`", kind.hook_name(), hook.name);
+                    (hook.handler)(context).await.map_err(|f| f.0)?;
+                }
+                Ok(ok(empty()))
+            }
             Kind::Http => self.http(req, &context).await,
         }
     }

@@ -27,6 +27,8 @@ type AnyArc = Arc<dyn Any + Send + Sync>;
 pub(crate) type InvokeFn = dyn Fn(Invocation) -> BoxFuture<Result<Reply, Fail>> + Send + Sync;
 /// An initializer, erased: it yields the instance state, by type.
 pub(crate) type InitFn = dyn Fn(Context) -> BoxFuture<Result<(TypeId, AnyArc), Fail>> + Send + Sync;
+/// A lifecycle hook (pre-stop, pre-freeze), erased.
+pub(crate) type HookFn = dyn Fn(Context) -> BoxFuture<Result<(), Fail>> + Send + Sync;
 /// An HTTP function, erased: it builds the app's router (once per instance).
 pub(crate) type HttpFn = dyn Fn() -> BoxFuture<Router> + Send + Sync;
 
@@ -62,6 +64,8 @@ pub struct Routes {
     pub(crate) invoke: Option<Named<InvokeFn>>,
     pub(crate) initialize: Option<Named<InitFn>>,
     pub(crate) http: Option<Named<HttpFn>>,
+    pub(crate) pre_stop: Option<Named<HookFn>>,
+    pub(crate) pre_freeze: Option<Named<HookFn>>,
 }
 
 impl Routes {
@@ -87,6 +91,8 @@ impl Routes {
         self.invoke = one("invoke", self.invoke, other.invoke);
         self.initialize = one("initialize", self.initialize, other.initialize);
         self.http = one("http", self.http, other.http);
+        self.pre_stop = one("pre_stop", self.pre_stop, other.pre_stop);
+        self.pre_freeze = one("pre_freeze", self.pre_freeze, other.pre_freeze);
         self
     }
 }
@@ -97,6 +103,8 @@ impl fmt::Debug for Routes {
             .field("invoke", &self.invoke.as_ref().map(|n| n.name))
             .field("initialize", &self.initialize.as_ref().map(|n| n.name))
             .field("http", &self.http.as_ref().map(|n| n.name))
+            .field("pre_stop", &self.pre_stop.as_ref().map(|n| n.name))
+            .field("pre_freeze", &self.pre_freeze.as_ref().map(|n| n.name))
             .finish()
     }
 }
@@ -167,16 +175,17 @@ pub struct Vacant;
 #[doc(hidden)]
 pub struct Taken;
 
-/// Which slots (invoke, initialize, http) are taken, in the type only.
-type Slots<I, N, H> = PhantomData<fn() -> (I, N, H)>;
+/// Which slots (invoke, initialize, http, pre-stop, pre-freeze) are taken, in the type
+/// only.
+type Slots<I, N, H, S, F> = PhantomData<fn() -> (I, N, H, S, F)>;
 
 #[doc(hidden)]
-pub struct RoutesBuilder<I, N, H> {
+pub struct RoutesBuilder<I, N, H, S, F> {
     routes: Routes,
-    _slots: Slots<I, N, H>,
+    _slots: Slots<I, N, H, S, F>,
 }
 
-impl RoutesBuilder<Vacant, Vacant, Vacant> {
+impl RoutesBuilder<Vacant, Vacant, Vacant, Vacant, Vacant> {
     #[expect(clippy::new_without_default, reason = "only generated code builds it")]
     pub fn new() -> Self {
         Self {
@@ -186,7 +195,7 @@ impl RoutesBuilder<Vacant, Vacant, Vacant> {
     }
 }
 
-impl<I, N, H> RoutesBuilder<I, N, H> {
+impl<I, N, H, S, F> RoutesBuilder<I, N, H, S, F> {
     pub fn finish(self) -> Routes {
         self.routes
     }
@@ -238,10 +247,10 @@ impl InvokeRoute {
         })
     }
 
-    pub fn add_to<I: InvokeSlotFree, N, H>(
+    pub fn add_to<I: InvokeSlotFree, N, H, S, F>(
         self,
-        b: RoutesBuilder<I, N, H>,
-    ) -> RoutesBuilder<Taken, N, H> {
+        b: RoutesBuilder<I, N, H, S, F>,
+    ) -> RoutesBuilder<Taken, N, H, S, F> {
         let mut routes = b.routes;
         routes.invoke = Some(self.0);
         RoutesBuilder {
@@ -267,10 +276,10 @@ impl InitRoute {
         })
     }
 
-    pub fn add_to<I, N: InitSlotFree, H>(
+    pub fn add_to<I, N: InitSlotFree, H, S, F>(
         self,
-        b: RoutesBuilder<I, N, H>,
-    ) -> RoutesBuilder<I, Taken, H> {
+        b: RoutesBuilder<I, N, H, S, F>,
+    ) -> RoutesBuilder<I, Taken, H, S, F> {
         let mut routes = b.routes;
         routes.initialize = Some(self.0);
         RoutesBuilder {
@@ -278,6 +287,106 @@ impl InitRoute {
             _slots: PhantomData,
         }
     }
+}
+
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`fc::routes!` already has an `#[fc::pre_stop]` function",
+    label = "a second `#[fc::pre_stop]` function",
+    note = "an app has one pre-stop hook: do all clean-up in it"
+)]
+pub trait PreStopSlotFree {}
+#[diagnostic::do_not_recommend]
+impl PreStopSlotFree for Vacant {}
+
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`fc::routes!` already has an `#[fc::pre_freeze]` function",
+    label = "a second `#[fc::pre_freeze]` function",
+    note = "an app has one pre-freeze hook"
+)]
+pub trait PreFreezeSlotFree {}
+#[diagnostic::do_not_recommend]
+impl PreFreezeSlotFree for Vacant {}
+
+/// Erases a lifecycle hook.
+fn hook<C, Fut>(name: &'static str, hook: C) -> Named<HookFn>
+where
+    C: Fn(Context) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<(), Fail>> + Send + 'static,
+{
+    Named {
+        name,
+        handler: Arc::new(move |context| Box::pin(hook(context))),
+    }
+}
+
+/// What `#[fc::pre_stop]` registers.
+#[doc(hidden)]
+pub struct PreStopRoute(Named<HookFn>);
+
+impl PreStopRoute {
+    pub fn new<C, Fut>(name: &'static str, f: C) -> Self
+    where
+        C: Fn(Context) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), Fail>> + Send + 'static,
+    {
+        PreStopRoute(hook(name, f))
+    }
+
+    pub fn add_to<I, N, H, S: PreStopSlotFree, F>(
+        self,
+        b: RoutesBuilder<I, N, H, S, F>,
+    ) -> RoutesBuilder<I, N, H, Taken, F> {
+        let mut routes = b.routes;
+        routes.pre_stop = Some(self.0);
+        RoutesBuilder {
+            routes,
+            _slots: PhantomData,
+        }
+    }
+}
+
+/// What `#[fc::pre_freeze]` registers.
+#[doc(hidden)]
+pub struct PreFreezeRoute(Named<HookFn>);
+
+impl PreFreezeRoute {
+    pub fn new<C, Fut>(name: &'static str, f: C) -> Self
+    where
+        C: Fn(Context) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), Fail>> + Send + 'static,
+    {
+        PreFreezeRoute(hook(name, f))
+    }
+
+    pub fn add_to<I, N, H, S, F: PreFreezeSlotFree>(
+        self,
+        b: RoutesBuilder<I, N, H, S, F>,
+    ) -> RoutesBuilder<I, N, H, S, Taken> {
+        let mut routes = b.routes;
+        routes.pre_freeze = Some(self.0);
+        RoutesBuilder {
+            routes,
+            _slots: PhantomData,
+        }
+    }
+}
+
+/// What a lifecycle hook may return (after `Result` is split off).
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be returned by a lifecycle hook",
+    label = "not `()`",
+    note = "`#[fc::pre_stop]` and `#[fc::pre_freeze]` functions return `()` or `Result<(), E>`"
+)]
+pub trait HookOutput {}
+impl HookOutput for () {}
+
+/// A hook's success.
+#[doc(hidden)]
+pub fn hook_done<T: HookOutput>(_: T) -> Result<(), Fail> {
+    Ok(())
 }
 
 /// What `#[fc::http]` registers: how to build the app.
@@ -309,10 +418,10 @@ impl HttpRoute {
         })
     }
 
-    pub fn add_to<I, N, H: HttpSlotFree>(
+    pub fn add_to<I, N, H: HttpSlotFree, S, F>(
         self,
-        b: RoutesBuilder<I, N, H>,
-    ) -> RoutesBuilder<I, N, Taken> {
+        b: RoutesBuilder<I, N, H, S, F>,
+    ) -> RoutesBuilder<I, N, Taken, S, F> {
         let mut routes = b.routes;
         routes.http = Some(self.0);
         RoutesBuilder {
@@ -727,6 +836,8 @@ mod tests {
             invoke: Some(InvokeRoute::new(name, |_| async { Err(Fail(Failure::new("X", "x"))) }).0),
             initialize: None,
             http: None,
+            pre_stop: None,
+            pre_freeze: None,
         };
         let _ = routes("a").merge(routes("b"));
     }

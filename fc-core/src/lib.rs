@@ -12,6 +12,8 @@ mod error;
 mod handler;
 mod http_app;
 mod instance;
+#[cfg(test)]
+mod proptests;
 mod layers;
 pub mod log;
 mod server;
@@ -22,7 +24,7 @@ pub use context::{Context, Credentials};
 pub use error::{BoxError, Error};
 pub use handler::Routes;
 pub use http_app::StateRejection;
-pub use server::{App, DEFAULT_BODY_LIMIT, DEFAULT_RUNTIME_NAME, run};
+pub use server::{App, DEFAULT_BODY_LIMIT, DEFAULT_DRAIN_TIME, DEFAULT_RUNTIME_NAME, run};
 pub use state::State;
 
 /// HTTP types: the `http` crate's (`HeaderMap`, `StatusCode`, …), with `Request` and
@@ -46,8 +48,8 @@ pub use axum;
 pub mod __private {
     pub use crate::handler::{
         DecodeJson, DecodeRaw, Fail, HttpRoute, InitRoute, IntoHttpApp, Invocation, InvokeRoute,
-        Probe, ReplyJson, ReplyRaw, RoutesBuilder, SplitPlain, SplitResult, http_request,
-        http_response, keep_state, probe,
+        PreFreezeRoute, PreStopRoute, Probe, ReplyJson, ReplyRaw, RoutesBuilder, SplitPlain,
+        SplitResult, hook_done, http_request, http_response, keep_state, probe,
     };
     pub use crate::{Context, State};
     pub use axum::extract::Request;

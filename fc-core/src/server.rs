@@ -34,8 +34,8 @@ pub const DEFAULT_BODY_LIMIT: usize = 32 * 1024 * 1024;
 /// The name in the start-up line `FunctionCompute <name> runtime inited.`; not an
 /// official FC language name, as FC asks.
 pub const DEFAULT_RUNTIME_NAME: &str = "fc-rust";
-/// How long a shutdown waits for invocations in flight.
-const DRAIN_TIME: Duration = Duration::from_secs(10);
+/// How long a shutdown waits for invocations in flight, by default.
+pub const DEFAULT_DRAIN_TIME: Duration = Duration::from_secs(10);
 
 type Svc = BoxCloneSyncService<Request, Response, Infallible>;
 type LayerFn = Box<dyn FnOnce(Svc) -> Svc + Send>;
@@ -67,6 +67,8 @@ pub struct App {
     layers: Vec<LayerFn>,
     states: HashMap<TypeId, AnyArc>,
     output: Output,
+    drain_time: Duration,
+    enforce_deadline: bool,
 }
 
 impl Default for App {
@@ -84,6 +86,8 @@ impl fmt::Debug for App {
             .field("body_limit", &self.body_limit)
             .field("layers", &self.layers.len())
             .field("states", &self.states.len())
+            .field("drain_time", &self.drain_time)
+            .field("enforce_deadline", &self.enforce_deadline)
             .finish()
     }
 }
@@ -105,6 +109,8 @@ impl App {
             layers: Vec::new(),
             states: HashMap::new(),
             output: Output::stdout(),
+            drain_time: DEFAULT_DRAIN_TIME,
+            enforce_deadline: true,
         }
     }
 
@@ -142,6 +148,23 @@ impl App {
     /// needs no initializer, or for tests.
     pub fn state<T: Send + Sync + 'static>(mut self, value: T) -> Self {
         States::insert_fixed(&mut self.states, value);
+        self
+    }
+
+    /// How long a shutdown (SIGTERM, SIGINT) lets invocations in flight finish before
+    /// the server returns anyway, with a warning (default 10 s).
+    pub fn drain_time(mut self, drain_time: Duration) -> Self {
+        self.drain_time = drain_time;
+        self
+    }
+
+    /// Whether fc answers FC itself when an invocation outlives the function's
+    /// timeout (`x-fc-function-timeout`, counted from the request's arrival): 404 with
+    /// `errorType` `FunctionTimeout`, logged, with the End marker. On by default; the
+    /// handler's future is dropped at that point. Without the header there is no
+    /// deadline.
+    pub fn enforce_deadline(mut self, enforce: bool) -> Self {
+        self.enforce_deadline = enforce;
         self
     }
 
@@ -188,6 +211,8 @@ impl App {
         let endpoint = Endpoint {
             invoke: self.routes.invoke,
             http: self.routes.http,
+            pre_stop: self.routes.pre_stop,
+            pre_freeze: self.routes.pre_freeze,
             app: Arc::default(),
             instance: Arc::clone(&instance),
             body_limit: self.body_limit,
@@ -202,6 +227,7 @@ impl App {
                 env: Env::process(),
                 instance,
                 output: self.output,
+                enforce_deadline: self.enforce_deadline,
             }),
         }
     }
@@ -227,7 +253,7 @@ impl App {
     }
 
     /// Serves on a listener you bound (tests bind `127.0.0.1:0`) until `shutdown`
-    /// completes, then lets invocations in flight finish (up to 10 s). Prints the
+    /// completes, then lets invocations in flight finish (up to [`App::drain_time`]). Prints the
     /// runtime-inited line once listening.
     pub async fn serve_with(
         self,
@@ -236,8 +262,15 @@ impl App {
     ) -> io::Result<()> {
         let address: SocketAddr = listener.local_addr()?;
         let output = self.output.clone();
+        let drain_time = self.drain_time;
         let runtime_name = self.runtime_name.clone();
         let service = self.into_router();
+        if cfg!(panic = "abort") {
+            tracing::warn!(
+                "built with panic = \"abort\": a panic ends the process and every invocation \
+                 in flight; build with panic = \"unwind\" to answer it with a 404 instead"
+            );
+        }
         tracing::info!("listening on {address}");
         output.line(format_args!(
             "FunctionCompute {runtime_name} runtime inited."
@@ -282,11 +315,11 @@ impl App {
 
         tracing::info!("shutting down: waiting for invocations in flight");
         drop(listener);
-        if tokio::time::timeout(DRAIN_TIME, graceful.shutdown())
+        if tokio::time::timeout(drain_time, graceful.shutdown())
             .await
             .is_err()
         {
-            tracing::warn!("invocations still running after {DRAIN_TIME:?}; stopping anyway");
+            tracing::warn!("invocations still running after {drain_time:?}; stopping anyway");
         }
         output.flush();
         Ok(())

@@ -48,7 +48,7 @@ pub(crate) fn expand(handler: &Handler<'_>) -> TokenStream {
         .collect();
     let source = match handler.kind {
         Kind::Invoke | Kind::Http => format_ident!("__fc_invocation"),
-        Kind::Initialize => format_ident!("__fc_context"),
+        Kind::Initialize | Kind::PreStop | Kind::PreFreeze => format_ident!("__fc_context"),
     };
     let bindings = handler.args.iter().zip(&arg_names).map(|(arg, ident)| {
         let ty = arg.ty;
@@ -90,10 +90,20 @@ pub(crate) fn expand(handler: &Handler<'_>) -> TokenStream {
             quote!(::fc::__private::Context),
             quote_spanned! {ret_span=> ::fc::__private::keep_state(__fc_output) },
         ),
+        Kind::PreStop | Kind::PreFreeze => (
+            if handler.kind == Kind::PreStop {
+                quote!(::fc::__private::PreStopRoute)
+            } else {
+                quote!(::fc::__private::PreFreezeRoute)
+            },
+            quote!(::fc::__private::Context),
+            quote_spanned! {ret_span=> ::fc::__private::hook_done(__fc_output) },
+        ),
     };
-    let unused_source = match handler.kind {
-        Kind::Initialize if handler.args.is_empty() => quote!(let _ = #source;),
-        _ => TokenStream::new(),
+    let unused_source = if handler.kind.context_only() && handler.args.is_empty() {
+        quote!(let _ = #source;)
+    } else {
+        TokenStream::new()
     };
     let call = quote_spanned! {fn_span=> #name(#(#arg_names),*).await };
 

@@ -9,6 +9,8 @@ pub(crate) enum Kind {
     Invoke,
     Initialize,
     Http,
+    PreStop,
+    PreFreeze,
 }
 
 impl Kind {
@@ -18,7 +20,14 @@ impl Kind {
             Kind::Invoke => "#[fc::invoke]",
             Kind::Initialize => "#[fc::initialize]",
             Kind::Http => "#[fc::http]",
+            Kind::PreStop => "#[fc::pre_stop]",
+            Kind::PreFreeze => "#[fc::pre_freeze]",
         }
+    }
+
+    /// Kinds whose one optional argument is the `fc::Context`.
+    pub(crate) fn context_only(self) -> bool {
+        matches!(self, Kind::Initialize | Kind::PreStop | Kind::PreFreeze)
     }
 }
 
@@ -132,7 +141,7 @@ impl<'a> Handler<'a> {
                 continue;
             }
             let role = role_of(ty);
-            if kind == Kind::Initialize && role != Role::Context {
+            if kind.context_only() && role != Role::Context {
                 fail(
                     ty,
                     format!(

@@ -120,6 +120,71 @@ pub fn initialize(args: TokenStream, item: TokenStream) -> TokenStream {
     entry::run(Kind::Initialize, args.into(), item.into()).into()
 }
 
+/// Makes an async function the instance's pre-stop hook: FC calls `GET /pre-stop`
+/// before it stops the instance (at most 90 s), a last chance to flush buffers or
+/// close connections.
+///
+/// It takes an optional `fc::Context` and returns `()` or `Result<(), E>` with
+/// `E: Into<fc::Error>`. Success answers 200 with `x-fc-status: 200`; an `Err` or a
+/// panic answers 404 with `x-fc-status: 404`. It runs in a span with the request id.
+///
+/// ```
+/// #[fc::pre_stop]
+/// async fn flush(ctx: fc::Context) -> Result<(), fc::Error> {
+///     tracing::info!("flushing before {} stops", ctx.function_name().unwrap_or("the function"));
+///     Ok(())
+/// }
+///
+/// # fn main() {
+/// let routes = fc::routes![flush];
+/// # }
+/// ```
+///
+/// # Expansion
+/// The function is kept as written; a hidden `__fc_route_of_flush` registers
+/// `move |ctx| async move { flush(ctx).await }`.
+///
+/// A hook returns nothing else:
+///
+/// ```compile_fail
+/// #[fc::pre_stop]
+/// async fn flush() -> u32 { 1 }
+/// # fn main() { let _ = fc::routes![flush]; }
+/// ```
+#[proc_macro_attribute]
+pub fn pre_stop(args: TokenStream, item: TokenStream) -> TokenStream {
+    entry::run(Kind::PreStop, args.into(), item.into()).into()
+}
+
+/// Makes an async function the instance's pre-freeze hook: FC 2.0 calls
+/// `GET /pre-freeze` before it freezes the instance between invocations.
+///
+/// Same rules as [`macro@pre_stop`]: an optional `fc::Context`, `()` or
+/// `Result<(), E>`, 200 on success and 404 on failure or panic.
+///
+/// ```
+/// #[fc::pre_freeze]
+/// async fn pause() {
+///     tracing::info!("about to be frozen");
+/// }
+///
+/// # fn main() {
+/// let routes = fc::routes![pause];
+/// # }
+/// ```
+///
+/// # Expansion
+/// As for `pre_stop`: `move |ctx| async move { pause().await }`.
+///
+/// ```compile_fail
+/// #[fc::pre_freeze]
+/// async fn pause(event: String) {}
+/// ```
+#[proc_macro_attribute]
+pub fn pre_freeze(args: TokenStream, item: TokenStream) -> TokenStream {
+    entry::run(Kind::PreFreeze, args.into(), item.into()).into()
+}
+
 /// Makes an axum app (or a single handler) the HTTP function of a Function Compute
 /// function: every HTTP invocation FC forwards reaches it whole (method, path, query,
 /// headers, body).
@@ -169,7 +234,8 @@ pub fn http(args: TokenStream, item: TokenStream) -> TokenStream {
     entry::run(Kind::Http, args.into(), item.into()).into()
 }
 
-/// Collects the functions annotated with `#[fc::invoke]`, `#[fc::initialize]` and `#[fc::http]` into
+/// Collects the functions annotated with `#[fc::invoke]`, `#[fc::initialize]`, `#[fc::http]`,
+/// `#[fc::pre_stop]` and `#[fc::pre_freeze]` into
 /// the `fc::Routes` an `fc::App` serves.
 ///
 /// Name each function once, by its path; order does not matter. A second function of

@@ -25,12 +25,18 @@ thread_local! {
 
 /// Installs, once per process, the hook that logs panics caught by fc. Panics
 /// elsewhere (threads and tasks of the user's own) go to the hook that was there.
+/// Built with `panic = "abort"`, every panic is logged and, since the process is
+/// about to end, the End marker of every invocation in flight is printed.
 pub(crate) fn install_hook() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         let previous = panic::take_hook();
         panic::set_hook(Box::new(move |info| {
-            if CATCHING.get() {
+            if cfg!(panic = "abort") {
+                // Nothing can catch it: the process ends with every invocation in it.
+                log_panic(info);
+                crate::log::in_flight::end_all();
+            } else if CATCHING.get() {
                 log_panic(info);
             } else {
                 previous(info);
@@ -52,7 +58,7 @@ fn log_panic(info: &PanicHookInfo<'_>) {
         .map_or_else(|| "an unknown location".to_owned(), ToString::to_string);
     // Captured whatever RUST_BACKTRACE says: the log is the only place it can go.
     let backtrace = Backtrace::force_capture().to_string();
-    let backtrace = trim(&backtrace);
+    let backtrace = trim(&backtrace).trim_end();
     tracing::error!("panicked at {location}: {message}\nstack backtrace:\n{backtrace}");
 }
 

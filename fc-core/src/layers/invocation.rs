@@ -19,7 +19,7 @@ use tracing::{Instrument, Span};
 
 use crate::context::{Context, Env, header};
 use crate::dispatch::{self, Kind};
-use crate::error::Report;
+use crate::error::{Failure, Report};
 use crate::handler::BoxFuture;
 use crate::instance::Instance;
 use crate::layers::catch_panic::{CatchPanicService, catching};
@@ -40,6 +40,17 @@ pub(crate) struct Shared {
     pub(crate) env: Arc<Env>,
     pub(crate) instance: Arc<Instance>,
     pub(crate) output: Output,
+    /// Answer with a timeout failure at `x-fc-function-timeout`.
+    pub(crate) enforce_deadline: bool,
+}
+
+/// The failure FC gets when an invocation outlives the function's timeout.
+fn timed_out(context: &Context) -> Failure {
+    let seconds = context.function_timeout().map_or(0, |d| d.as_secs());
+    Failure::new(
+        "FunctionTimeout",
+        format!("the invocation did not finish within the function's timeout of {seconds} s"),
+    )
 }
 
 impl Service<Request> for InvocationService {
@@ -66,23 +77,34 @@ impl Service<Request> for InvocationService {
             async move {
                 let output = &shared.output;
                 let id = context.request_id();
+                // Hooks are not invocations: they run in the span, without markers.
                 let marker = match kind {
-                    Kind::Initialize => Marker::Initialize,
-                    _ => Marker::Invoke,
+                    Kind::Initialize => Some(Marker::Initialize),
+                    Kind::Invoke | Kind::Http => Some(Marker::Invoke),
+                    Kind::PreStop | Kind::PreFreeze => None,
                 };
-                let invocation = matches!(kind, Kind::Invoke | Kind::Http);
+                let invocation = marker == Some(Marker::Invoke);
                 if invocation && shared.instance.needs_init() {
                     // An invocation before any /initialize: run the initializer first.
                     if let Err(failure) = shared.instance.initialize(&context, true).await {
-                        let guard = marker.start(id, output);
+                        let guard = marker.map(|m| m.start(id, output));
                         let response = finish(kind, failure.into_response());
                         return Ok(InvocationBody::wrap(response, guard));
                     }
                 }
-                let guard = marker.start(id, output);
-                let response = match inner.await {
-                    Ok(response) => response,
-                    Err(never) => match never {},
+                let guard = marker.map(|m| m.start(id, output));
+                let deadline = context
+                    .deadline()
+                    .filter(|_| invocation && shared.enforce_deadline);
+                let result = match deadline {
+                    Some(deadline) => tokio::time::timeout_at(deadline.into(), inner).await,
+                    None => Ok(inner.await),
+                };
+                let response = match result {
+                    Ok(Ok(response)) => response,
+                    Ok(Err(never)) => match never {},
+                    // The handler's future is dropped: it stops at its next await.
+                    Err(_elapsed) => timed_out(&context).into_response(),
                 };
                 Ok(InvocationBody::wrap(finish(kind, response), guard))
             }
@@ -136,15 +158,9 @@ struct InvocationBody {
 }
 
 impl InvocationBody {
-    fn wrap(response: Response, guard: MarkerGuard) -> Response {
+    fn wrap(response: Response, guard: Option<MarkerGuard>) -> Response {
         let span = Span::current();
-        response.map(|inner| {
-            Body::new(InvocationBody {
-                inner,
-                span,
-                guard: Some(guard),
-            })
-        })
+        response.map(|inner| Body::new(InvocationBody { inner, span, guard }))
     }
 }
 

@@ -13,12 +13,18 @@ use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
 use tracing_subscriber::layer::{Context as LayerContext, Layer};
 use tracing_subscriber::registry::LookupSpan;
 
+/// The longest line, newline included, that fc writes: FC cuts log lines at 32 KB.
+pub const MAX_LINE: usize = 32 * 1024;
+
 /// Formats each event as FC recommends, one physical line per line of the message,
 /// each with the timestamp, the request id of the enclosing invocation and the level:
 ///
 /// ```text
 /// 2026-11-21T05:47:00.123Z 1-67adb489-15d49184-2d4fa002fa2b [INFO] loading prices function="hello"
 /// ```
+///
+/// A line longer than [`MAX_LINE`] is split into continuation lines, each with the
+/// same prefix: nothing is cut off, and every piece keeps its request id.
 ///
 /// The request id is read from the nearest enclosing span that has a `request_id`
 /// field (every invocation runs in one), recorded there by [`RequestIdLayer`]; outside
@@ -71,10 +77,24 @@ where
 
         let mut message = String::new();
         ctx.format_fields(Writer::new(&mut message), event)?;
+        // FC cuts log lines at 32 KB: a longer line continues on the next, which
+        // carries the same prefix, so nothing is lost and every piece is attributed.
+        let room = MAX_LINE.saturating_sub(prefix.len() + 1).max(64);
         for line in message.split('\n') {
-            writer.write_str(&prefix)?;
-            writer.write_str(line.strip_suffix('\r').unwrap_or(line))?;
-            writer.write_char('\n')?;
+            let mut rest = line.strip_suffix('\r').unwrap_or(line);
+            loop {
+                let mut cut = room.min(rest.len());
+                while !rest.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                writer.write_str(&prefix)?;
+                writer.write_str(&rest[..cut])?;
+                writer.write_char('\n')?;
+                rest = &rest[cut..];
+                if rest.is_empty() {
+                    break;
+                }
+            }
         }
         Ok(())
     }
@@ -208,6 +228,33 @@ mod tests {
              2025-02-13T08:57:13.042Z 1-67adb489-15d49184-2d4fa002fa2b [WARN] lines\n\
              2025-02-13T08:57:13.042Z 1-67adb489-15d49184-2d4fa002fa2b [ERROR] inside a nested span error=boom\n\
              2025-02-13T08:57:13.042Z 1-67adb489-15d49184-2d4fa002fa2b [DEBUG] debug is kept by this subscriber\n"
+        );
+    }
+
+    #[test]
+    fn long_lines_are_split_at_32_kb_with_the_prefix_kept() {
+        // Multi-byte characters straddle the cut.
+        let long: String = "é€".repeat(20_000) + "end";
+        let out = capture(|| {
+            let span = tracing::error_span!("fc", request_id = %"req-long");
+            let _entered = span.enter();
+            tracing::info!("{long}");
+        });
+        let prefix = "2025-02-13T08:57:13.042Z req-long [INFO] ";
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines.len(), 4, "{} bytes in", long.len());
+        let mut joined = String::new();
+        for line in &lines {
+            assert!(line.len() < MAX_LINE, "{} bytes", line.len());
+            joined.push_str(
+                line.strip_prefix(prefix)
+                    .expect("every piece has the prefix"),
+            );
+        }
+        assert_eq!(joined, long);
+        assert!(
+            lines[0].len() > MAX_LINE - 4,
+            "pieces are as long as allowed"
         );
     }
 

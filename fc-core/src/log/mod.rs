@@ -24,7 +24,7 @@ use tracing_subscriber::layer::{Layer, SubscriberExt};
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt;
 
-pub use format::{FcFormat, RequestIdLayer, UtcMillis};
+pub use format::{FcFormat, MAX_LINE, RequestIdLayer, UtcMillis};
 
 /// Where fc writes marker lines and, with its own subscriber, log lines: stdout (what
 /// FC collects), or an in-memory buffer for tests.
@@ -190,11 +190,16 @@ impl Marker {
             "FC {} Start RequestId: {request_id}",
             self.word()
         ));
-        MarkerGuard {
+        let mut guard = MarkerGuard {
             marker: self,
             request_id: request_id.to_owned(),
             output: output.clone(),
+            slot: None,
+        };
+        if cfg!(panic = "abort") {
+            guard.slot = Some(in_flight::register(&guard));
         }
+        guard
     }
 }
 
@@ -204,15 +209,74 @@ pub(crate) struct MarkerGuard {
     marker: Marker,
     request_id: String,
     output: Output,
+    /// Where this invocation is listed among those in flight (`panic = "abort"` only).
+    slot: Option<u64>,
 }
 
-impl Drop for MarkerGuard {
-    fn drop(&mut self) {
+impl MarkerGuard {
+    fn end(&self) {
         self.output.line(format_args!(
             "FC {} End RequestId: {}",
             self.marker.word(),
             self.request_id
         ));
+    }
+}
+
+impl Drop for MarkerGuard {
+    fn drop(&mut self) {
+        if let Some(slot) = self.slot {
+            in_flight::unregister(slot);
+        }
+        self.end();
+    }
+}
+
+/// With `panic = "abort"`, a panic ends the process before any guard drops: the panic
+/// hook prints the End marker of every invocation in flight from this list.
+pub(crate) mod in_flight {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::{Mutex, PoisonError};
+
+    use super::{MarkerGuard, Output};
+
+    type Entry = (u64, super::Marker, String, Output);
+    static IN_FLIGHT: Mutex<Vec<Entry>> = Mutex::new(Vec::new());
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+
+    pub(super) fn register(guard: &MarkerGuard) -> u64 {
+        let slot = NEXT.fetch_add(1, Ordering::Relaxed);
+        let entry = (
+            slot,
+            guard.marker,
+            guard.request_id.clone(),
+            guard.output.clone(),
+        );
+        IN_FLIGHT
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(entry);
+        slot
+    }
+
+    pub(super) fn unregister(slot: u64) {
+        let mut list = IN_FLIGHT.lock().unwrap_or_else(PoisonError::into_inner);
+        list.retain(|(s, ..)| *s != slot);
+    }
+
+    /// Prints the End marker of every invocation in flight and flushes: the process
+    /// is about to abort. Never blocks (a panic hook must not deadlock).
+    pub(crate) fn end_all() {
+        let Ok(list) = IN_FLIGHT.try_lock() else {
+            return;
+        };
+        for (_, marker, request_id, output) in list.iter() {
+            output.line(format_args!(
+                "FC {} End RequestId: {request_id}",
+                marker.word()
+            ));
+            output.flush();
+        }
     }
 }
 

@@ -1,0 +1,6 @@
+#[fc::pre_freeze]
+async fn pause(event: String) {
+    let _ = event;
+}
+
+fn main() {}
