@@ -1,6 +1,6 @@
 #[fc::http]
-async fn web(body: String) -> String {
-    body
+async fn web(body: u32) -> String {
+    body.to_string()
 }
 
 fn main() {

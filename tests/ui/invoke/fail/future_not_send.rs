@@ -2,10 +2,10 @@
 use std::rc::Rc;
 
 #[fc::invoke]
-async fn handle(event: String) -> String {
-    let shared = Rc::new(event);
+async fn handle(event: Vec<u8>) -> Vec<u8> {
+    let shared = Rc::new(event.len());
     tokio::task::yield_now().await;
-    shared.to_string()
+    vec![*shared as u8]
 }
 
 fn main() {
