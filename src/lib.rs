@@ -44,9 +44,12 @@ pub use fc_macros::{http, initialize, invoke, pre_freeze, pre_stop, routes};
 #[doc(inline)]
 pub use fc_core::{
     App, BoxError, Bytes, Context, Credentials, DEFAULT_BODY_LIMIT, DEFAULT_DRAIN_TIME,
-    DEFAULT_RUNTIME_NAME, Error,
-    Routes, State, StateRejection, axum, http, log, run,
+    DEFAULT_RUNTIME_NAME, Error, Routes, State, StateRejection, axum, http, log, run,
 };
+
+#[cfg(feature = "events")]
+#[doc(inline)]
+pub use fc_core::events;
 
 /// What the attributes and [`routes!`] expand to. Not public API.
 #[doc(hidden)]

@@ -9,13 +9,15 @@ mod context;
 mod dispatch;
 mod endpoint;
 mod error;
+#[cfg(feature = "events")]
+pub mod events;
 mod handler;
 mod http_app;
 mod instance;
-#[cfg(test)]
-mod proptests;
 mod layers;
 pub mod log;
+#[cfg(test)]
+mod proptests;
 mod server;
 mod state;
 
