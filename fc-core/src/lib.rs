@@ -20,6 +20,7 @@ pub mod log;
 mod proptests;
 mod server;
 mod state;
+pub mod testing;
 
 pub use bytes::Bytes;
 pub use context::{Context, Credentials};
