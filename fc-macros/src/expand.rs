@@ -105,6 +105,13 @@ pub(crate) fn expand(handler: &Handler<'_>) -> TokenStream {
     } else {
         TokenStream::new()
     };
+    // Once the arguments are taken, the raw event is freed before the handler runs: a
+    // 20 MB event is not held twice (as bytes and as the parsed value) for the whole
+    // invocation.
+    let release = match handler.kind {
+        Kind::Invoke => quote!(::core::mem::drop(#source);),
+        _ => TokenStream::new(),
+    };
     let call = quote_spanned! {fn_span=> #name(#(#arg_names),*).await };
 
     quote! {
@@ -117,6 +124,7 @@ pub(crate) fn expand(handler: &Handler<'_>) -> TokenStream {
             #route_ty::new(#name_str, move |#source: #input_ty| async move {
                 #unused_source
                 #(#bindings)*
+                #release
                 let __fc_output = #call;
                 #split
                 #finish
