@@ -698,13 +698,16 @@ impl RawBody for () {
 pub trait JsonBody: Serialize {}
 impl<T: Serialize> JsonBody for T {}
 
+/// `size_hint` is the event's size: a JSON reply reserves that much up front, since a
+/// response is often about as large as its event, and regrowing a buffer of many
+/// megabytes holds two of them at once.
 #[doc(hidden)]
 pub trait ReplyRaw<T> {
-    fn reply(&self, value: T) -> Result<Reply, Fail>;
+    fn reply(&self, value: T, size_hint: usize) -> Result<Reply, Fail>;
 }
 
 impl<T: RawBody> ReplyRaw<T> for &Probe<T> {
-    fn reply(&self, value: T) -> Result<Reply, Fail> {
+    fn reply(&self, value: T, _size_hint: usize) -> Result<Reply, Fail> {
         Ok(Reply {
             body: value.into_body(),
             content_type: T::CONTENT_TYPE,
@@ -714,17 +717,18 @@ impl<T: RawBody> ReplyRaw<T> for &Probe<T> {
 
 #[doc(hidden)]
 pub trait ReplyJson<T> {
-    fn reply(&self, value: T) -> Result<Reply, Fail>
+    fn reply(&self, value: T, size_hint: usize) -> Result<Reply, Fail>
     where
         T: JsonBody;
 }
 
 impl<T> ReplyJson<T> for Probe<T> {
-    fn reply(&self, value: T) -> Result<Reply, Fail>
+    fn reply(&self, value: T, size_hint: usize) -> Result<Reply, Fail>
     where
         T: JsonBody,
     {
-        match serde_json::to_vec(&value) {
+        let mut json = Vec::with_capacity(size_hint.max(128));
+        match serde_json::to_writer(&mut json, &value).map(|()| json) {
             Ok(json) => Ok(Reply {
                 body: Bytes::from(json),
                 content_type: "application/json",
@@ -802,7 +806,7 @@ mod tests {
         where
             for<'a> &'a Probe<T>: ReplyRaw<T>,
         {
-            let r = (&&probe(&value)).reply(value).ok().unwrap();
+            let r = (&&probe(&value)).reply(value, 0).ok().unwrap();
             (r.body, r.content_type)
         }
         assert_eq!(
@@ -811,7 +815,7 @@ mod tests {
         );
         assert_eq!(reply(()).0, Bytes::new());
         let json = (&&probe(&Order { id: 1, qty: 2 }))
-            .reply(Order { id: 1, qty: 2 })
+            .reply(Order { id: 1, qty: 2 }, 16)
             .ok()
             .unwrap();
         assert_eq!(json.body, Bytes::from(r#"{"id":1,"qty":2}"#));

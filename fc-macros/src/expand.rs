@@ -82,7 +82,7 @@ pub(crate) fn expand(handler: &Handler<'_>) -> TokenStream {
             quote_spanned! {ret_span=>
                 #[allow(unused_imports)]
                 use ::fc::__private::{ReplyJson as _, ReplyRaw as _};
-                (&&::fc::__private::probe(&__fc_output)).reply(__fc_output)
+                (&&::fc::__private::probe(&__fc_output)).reply(__fc_output, __fc_size_hint)
             },
         ),
         Kind::Initialize => (
@@ -109,7 +109,10 @@ pub(crate) fn expand(handler: &Handler<'_>) -> TokenStream {
     // 20 MB event is not held twice (as bytes and as the parsed value) for the whole
     // invocation.
     let release = match handler.kind {
-        Kind::Invoke => quote!(::core::mem::drop(#source);),
+        Kind::Invoke => quote! {
+            let __fc_size_hint = #source.body().len();
+            ::core::mem::drop(#source);
+        },
         _ => TokenStream::new(),
     };
     let call = quote_spanned! {fn_span=> #name(#(#arg_names),*).await };
