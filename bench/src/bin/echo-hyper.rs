@@ -28,9 +28,10 @@ async fn invoke(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infalli
     let _ = writeln!(std::io::stdout().lock(), "FC Invoke End RequestId: {id}");
     let mut response = Response::new(Full::new(Bytes::from(json)));
     *response.status_mut() = status;
-    response
-        .headers_mut()
-        .insert("x-fc-status", hyper::header::HeaderValue::from_static(fc_status));
+    response.headers_mut().insert(
+        "x-fc-status",
+        hyper::header::HeaderValue::from_static(fc_status),
+    );
     Ok(response)
 }
 
