@@ -1,0 +1,334 @@
+//! The function as a child process, started and stopped the way FC does it: the
+//! environment FC sets, a port that must accept connections within the start-up
+//! timeout, `GET /pre-stop` and then SIGTERM.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::process::{ExitStatus, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::{Method, Request};
+use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
+use tokio::net::TcpStream;
+use tokio::process::{Child, Command};
+use tokio::task::JoinHandle;
+
+use crate::client::{self, Conn, Reply};
+use crate::identity::{self, Control, Identity};
+use crate::logs::{Line, Logs, Stream};
+use crate::ui::{self, Ui};
+
+/// How long `/pre-stop` may take locally (FC allows up to 90 s).
+const PRE_STOP_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long the function may take to exit after SIGTERM before it is killed.
+const TERM_GRACE: Duration = Duration::from_secs(15);
+
+/// A running function.
+#[derive(Debug)]
+pub(crate) struct Function {
+    child: Child,
+    /// The port it was given.
+    pub(crate) port: u16,
+    /// Where fc-local reaches it.
+    pub(crate) addr: SocketAddr,
+    pub(crate) logs: Arc<Logs>,
+    /// The command, for messages.
+    pub(crate) program: String,
+    pub(crate) identity: Arc<Identity>,
+    readers: Vec<JoinHandle<()>>,
+    exited: Option<ExitStatus>,
+}
+
+/// A free port on this machine: bound, read and released.
+pub(crate) fn free_port() -> std::io::Result<u16> {
+    let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
+    Ok(listener.local_addr()?.port())
+}
+
+impl Function {
+    /// Starts `command` with FC's environment (plus `env`) on a free port; its output
+    /// goes to `logs`.
+    pub(crate) fn spawn(
+        command: &[String],
+        env: &[(String, String)],
+        identity: Arc<Identity>,
+        logs: Arc<Logs>,
+    ) -> Result<Function, String> {
+        let (program, args) = command
+            .split_first()
+            .ok_or_else(|| "no command to run".to_owned())?;
+        let port = free_port().map_err(|e| format!("cannot find a free port: {e}"))?;
+        let mut cmd = Command::new(program);
+        cmd.args(args)
+            .envs(identity.env(port))
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        // Its own process group: Ctrl-C in the terminal reaches fc-local alone, which
+        // then stops the function as FC would (pre-stop, then SIGTERM).
+        #[cfg(unix)]
+        cmd.process_group(0);
+        let mut child = cmd
+            .spawn()
+            .map_err(|e| format!("cannot start `{program}`: {e}"))?;
+        let mut readers = Vec::new();
+        if let Some(out) = child.stdout.take() {
+            readers.push(read_lines(out, Stream::Stdout, Arc::clone(&logs)));
+        }
+        if let Some(err) = child.stderr.take() {
+            readers.push(read_lines(err, Stream::Stderr, Arc::clone(&logs)));
+        }
+        Ok(Function {
+            child,
+            port,
+            addr: SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
+            logs,
+            program: display_command(command),
+            identity,
+            readers,
+            exited: None,
+        })
+    }
+
+    /// The exit status, once the process has ended.
+    pub(crate) fn exited(&mut self) -> Option<ExitStatus> {
+        if self.exited.is_none() {
+            self.exited = self.child.try_wait().ok().flatten();
+        }
+        self.exited
+    }
+
+    /// Waits until the port accepts a TCP connection, as FC does, for at most
+    /// `timeout`; a progress line says what is awaited. Fails when the process exits
+    /// first or the time runs out.
+    pub(crate) async fn wait_listening(
+        &mut self,
+        timeout: Duration,
+        ui: &Ui,
+    ) -> Result<Duration, String> {
+        let start = Instant::now();
+        let mut last_shown = u64::MAX;
+        loop {
+            let waited = start.elapsed();
+            if let Some(status) = self.exited() {
+                ui.end_progress();
+                return Err(format!(
+                    "`{}` {} before listening on port {}",
+                    self.program,
+                    describe_exit(status),
+                    self.port
+                ));
+            }
+            let attempt =
+                tokio::time::timeout(Duration::from_millis(500), TcpStream::connect(self.addr))
+                    .await;
+            if let Ok(Ok(_stream)) = attempt {
+                ui.end_progress();
+                return Ok(waited);
+            }
+            if waited >= timeout {
+                ui.end_progress();
+                return Err(format!(
+                    "`{}` did not accept connections on port {} within {} s (FC gives a \
+                     function 120 s: listen on FC_CUSTOM_LISTEN_PORT, or FC_SERVER_PORT)",
+                    self.program,
+                    self.port,
+                    timeout.as_secs()
+                ));
+            }
+            if waited.as_secs() != last_shown {
+                last_shown = waited.as_secs();
+                let mut text = format!(
+                    "waiting for `{}` to listen on port {} (up to {} s)",
+                    self.program,
+                    self.port,
+                    timeout.as_secs()
+                );
+                if ui.is_live() {
+                    text.push_str(&format!(": {last_shown} s"));
+                }
+                ui.progress(&text);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// A request as FC would send it: common headers, `request_id`, `control`.
+    pub(crate) fn request<B>(
+        &self,
+        method: Method,
+        path_and_query: &str,
+        request_id: &str,
+        control: Control,
+        body: B,
+    ) -> Request<B> {
+        self.identity
+            .request(self.port, method, path_and_query, request_id, control, body)
+    }
+
+    /// `GET /pre-stop`, on a connection of its own.
+    pub(crate) async fn pre_stop(&self) -> Result<Reply, String> {
+        let mut conn = Conn::connect(self.addr).await?;
+        let request = self.request(
+            Method::GET,
+            "/pre-stop",
+            &identity::request_id(),
+            Control::None,
+            client::full(Bytes::new()),
+        );
+        client::exchange(&mut conn, request, PRE_STOP_TIMEOUT).await
+    }
+
+    /// SIGTERM (to the function's process group), then waits for it to exit; kills it
+    /// after [`TERM_GRACE`]. Returns the exit status (None: killed) and how long it
+    /// took. Waits briefly for the rest of its output.
+    pub(crate) async fn terminate(&mut self) -> (Option<ExitStatus>, Duration) {
+        let start = Instant::now();
+        let status = if let Some(status) = self.exited() {
+            Some(status)
+        } else {
+            self.signal("TERM");
+            match tokio::time::timeout(TERM_GRACE, self.child.wait()).await {
+                Ok(Ok(status)) => Some(status),
+                _ => {
+                    self.signal("KILL");
+                    let _ = self.child.kill().await;
+                    None
+                }
+            }
+        };
+        self.exited = status.or(self.exited);
+        let elapsed = start.elapsed();
+        for reader in self.readers.drain(..) {
+            let _ = tokio::time::timeout(Duration::from_secs(2), reader).await;
+        }
+        (status, elapsed)
+    }
+
+    fn signal(&mut self, name: &str) {
+        let Some(pid) = self.child.id() else { return };
+        #[cfg(unix)]
+        {
+            // The process group created at spawn: the function and what it started.
+            let group = format!("-{pid}");
+            let sent = std::process::Command::new("kill")
+                .args(["-s", name, "--", &group])
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success());
+            if sent {
+                return;
+            }
+            let _ = std::process::Command::new("kill")
+                .args(["-s", name, &pid.to_string()])
+                .stderr(Stdio::null())
+                .status();
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = (pid, name);
+            let _ = self.child.start_kill();
+        }
+    }
+
+    /// The last `n` lines of output, for a message about a function that failed.
+    pub(crate) fn tail(&self, n: usize) -> Vec<Line> {
+        let lines = self.logs.snapshot();
+        let skip = lines.len().saturating_sub(n);
+        lines.into_iter().skip(skip).collect()
+    }
+}
+
+fn read_lines(
+    pipe: impl AsyncRead + Unpin + Send + 'static,
+    stream: Stream,
+    logs: Arc<Logs>,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut reader = BufReader::new(pipe);
+        let mut buf = Vec::new();
+        loop {
+            buf.clear();
+            match reader.read_until(b'\n', &mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {
+                    while buf.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+                        buf.pop();
+                    }
+                    logs.push(Line {
+                        stream,
+                        text: String::from_utf8_lossy(&buf).into_owned(),
+                    });
+                }
+            }
+        }
+    })
+}
+
+/// The command as a shell would take it back: words with spaces or quotes quoted.
+fn display_command(command: &[String]) -> String {
+    let plain = |w: &str| {
+        !w.is_empty()
+            && w.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_./=:,+@%".contains(&b))
+    };
+    command
+        .iter()
+        .map(|w| {
+            if plain(w) {
+                w.clone()
+            } else {
+                format!("'{}'", w.replace('\'', r"'\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `exited 0`, `exited 3`, `was killed by signal 15 (TERM)`.
+pub(crate) fn describe_exit(status: ExitStatus) -> String {
+    if let Some(code) = status.code() {
+        return format!("exited {code}");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(signal) = status.signal() {
+            let name = match signal {
+                2 => " (INT)",
+                9 => " (KILL)",
+                15 => " (TERM)",
+                _ => "",
+            };
+            return format!("was killed by signal {signal}{name}");
+        }
+    }
+    format!("ended ({status})")
+}
+
+/// Prints why the function did not start, with its last lines of output.
+pub(crate) fn report_start_failure(function: &Function, why: &str, ui: &Ui) {
+    ui.say(&ui.paint(ui::Style::Red, &format!("fc-local: {why}")));
+    let tail = function.tail(30);
+    if !tail.is_empty() {
+        ui.say(&ui.paint(ui::Style::Dim, "its last output:"));
+        for line in &tail {
+            ui.say(&ui.function_line("  ", line));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn commands_are_shown_quoted_where_needed() {
+        let words = ["sh", "-c", "sleep 3; exec ./x", "it's"].map(str::to_owned);
+        assert_eq!(
+            super::display_command(&words),
+            r#"sh -c 'sleep 3; exec ./x' 'it'\''s'"#
+        );
+    }
+}

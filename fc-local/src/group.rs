@@ -1,0 +1,165 @@
+//! Groups the function's output by invocation, as FC's console shows an invocation's
+//! log: the lines carrying its request id, and the lines without one printed while it
+//! was the only invocation running. Other lines are the instance's own and are shown
+//! as they come.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+
+use crate::logs::{self, Line};
+use crate::ui::{Style, Ui};
+
+/// How long a finished invocation waits for its End marker before it is shown anyway.
+const END_GRACE: Duration = Duration::from_secs(2);
+
+/// What kind of invocation a group is, for its End marker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Invoke,
+    Initialize,
+}
+
+#[derive(Debug)]
+struct Group {
+    id: String,
+    kind: Kind,
+    lines: Vec<Line>,
+    /// The End marker was seen.
+    ended: bool,
+    /// The response arrived: the heading to print.
+    heading: Option<String>,
+    printed: Option<oneshot::Sender<()>>,
+}
+
+/// Shared by the line reader (through [`Logs::set_sink`](crate::logs::Logs::set_sink))
+/// and whoever sends invocations.
+#[derive(Debug)]
+pub(crate) struct Tracker {
+    ui: Arc<Ui>,
+    open: Mutex<Vec<Group>>,
+}
+
+impl Tracker {
+    pub(crate) fn new(ui: Arc<Ui>) -> Arc<Self> {
+        Arc::new(Self {
+            ui,
+            open: Mutex::new(Vec::new()),
+        })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Group>> {
+        self.open.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Starts a group for a request about to be sent.
+    pub(crate) fn open(&self, id: &str, kind: Kind) {
+        self.lock().push(Group {
+            id: id.to_owned(),
+            kind,
+            lines: Vec::new(),
+            ended: false,
+            heading: None,
+            printed: None,
+        });
+    }
+
+    /// One line of output, as it is read.
+    pub(crate) fn line(&self, line: &Line) {
+        let mut open = self.lock();
+        let index = open
+            .iter()
+            .position(|g| line.text.contains(g.id.as_str()))
+            .or_else(|| {
+                let mut running = open.iter().enumerate().filter(|(_, g)| !g.ended);
+                match (running.next(), running.next()) {
+                    (Some((i, _)), None) => Some(i),
+                    _ => None,
+                }
+            });
+        let Some(index) = index else {
+            drop(open);
+            self.ui.say(&self.ui.function_line("  ", line));
+            return;
+        };
+        let group = &mut open[index];
+        group.lines.push(line.clone());
+        let end = match group.kind {
+            Kind::Invoke => logs::invoke_end(&group.id),
+            Kind::Initialize => logs::initialize_end(&group.id),
+        };
+        if logs::is_marker(&line.text, &end) {
+            group.ended = true;
+            if group.heading.is_some() {
+                let group = open.remove(index);
+                drop(open);
+                self.print(group, true);
+            }
+        }
+    }
+
+    /// The response for `id` arrived: its group is printed under `heading` once its
+    /// End marker is seen, or after a grace period without it. The receiver resolves
+    /// once the group is printed.
+    pub(crate) fn close(self: &Arc<Self>, id: &str, heading: String) -> oneshot::Receiver<()> {
+        let (tx, rx) = oneshot::channel();
+        let mut open = self.lock();
+        let Some(index) = open.iter().position(|g| g.id == id) else {
+            drop(open);
+            self.ui.say(&heading);
+            let _ = tx.send(());
+            return rx;
+        };
+        let group = &mut open[index];
+        group.heading = Some(heading);
+        group.printed = Some(tx);
+        if group.ended {
+            let group = open.remove(index);
+            drop(open);
+            self.print(group, true);
+        } else {
+            drop(open);
+            let tracker = Arc::clone(self);
+            let id = id.to_owned();
+            tokio::spawn(async move {
+                tokio::time::sleep(END_GRACE).await;
+                let mut open = tracker.lock();
+                if let Some(index) = open.iter().position(|g| g.id == id) {
+                    let group = open.remove(index);
+                    drop(open);
+                    tracker.print(group, false);
+                }
+            });
+        }
+        rx
+    }
+
+    fn print(&self, mut group: Group, ended: bool) {
+        let mut text = group.heading.take().unwrap_or_default();
+        let bar = self.ui.paint(Style::Dim, "│ ");
+        for line in &group.lines {
+            text.push('\n');
+            text.push_str(&self.ui.function_line(&bar, line));
+        }
+        if !ended {
+            text.push('\n');
+            text.push_str(&self.ui.paint(
+                Style::Yellow,
+                &format!(
+                    "│ (no `FC {} End RequestId: {}` line within {} s)",
+                    match group.kind {
+                        Kind::Invoke => "Invoke",
+                        Kind::Initialize => "Initialize",
+                    },
+                    group.id,
+                    END_GRACE.as_secs()
+                ),
+            ));
+        }
+        self.ui.say(&text);
+        if let Some(printed) = group.printed.take() {
+            let _ = printed.send(());
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! `fc-local`: runs an Alibaba Cloud Function Compute (FC) custom runtime on this
+//! machine the way FC runs it, and packages it for FC.
+//!
+//! - `fc-local invoke -- <command>`: start the function, send one event, print the
+//!   result and that invocation's log, stop the function.
+//! - `fc-local serve -- <command>`: a local front door forwarding events or HTTP
+//!   requests to the running function.
+//! - `fc-local check -- <command>`: a conformance run of any custom runtime against
+//!   FC's contract, one line per check.
+//! - `fc-local package --bin <name>`: the code package, `bootstrap` in a zip.
+//!
+//! Exit status: 0 on success, 1 when the invocation or a check failed, 2 when the
+//! function did not start or fc-local could not do its work.
+
+mod check;
+mod client;
+mod function;
+mod group;
+mod identity;
+mod invoke;
+mod logs;
+mod package;
+mod serve;
+mod ui;
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+
+use crate::ui::{ColorChoice, Ui};
+
+/// The invocation (or a check) failed.
+pub(crate) const EXIT_FAILED: u8 = 1;
+/// The function did not start, or fc-local could not do its work.
+pub(crate) const EXIT_ERROR: u8 = 2;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "fc-local",
+    version,
+    about = "Run Alibaba Cloud Function Compute custom runtimes locally, check them against \
+             FC's contract, and package them",
+    after_help = "Examples:\n  \
+        fc-local invoke --data '{\"name\": \"FC\"}' -- cargo run --example hello\n  \
+        fc-local serve --http -- target/debug/examples/http\n  \
+        fc-local check --data '{\"name\": \"FC\"}' -- target/debug/examples/hello\n  \
+        fc-local package --bin my-function"
+)]
+struct Cli {
+    /// When to use colours
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    color: ColorChoice,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Start the function, send one event (after /initialize when asked), print the
+    /// result and the invocation's log, and stop it
+    Invoke(invoke::Args),
+    /// Keep the function running behind a local front door that forwards events or
+    /// HTTP requests as FC would; Ctrl-C stops it
+    Serve(serve::Args),
+    /// Check any custom runtime against FC's contract: one line per check, non-zero
+    /// exit on a failure
+    Check(check::Args),
+    /// Build the release binary and write the code package: `bootstrap` (mode 0755)
+    /// in a zip, for custom.debian10/11/12
+    Package(package::Args),
+}
+
+/// How the function is started: the command and what FC tells it.
+#[derive(Debug, clap::Args)]
+pub(crate) struct FunctionArgs {
+    /// FC_FUNCTION_NAME and x-fc-function-name [default: the command's file name]
+    #[arg(long, value_name = "NAME")]
+    pub(crate) function_name: Option<String>,
+    /// FC_REGION and x-fc-region
+    #[arg(long, default_value = "cn-hangzhou")]
+    pub(crate) region: String,
+    /// FC_FUNCTION_MEMORY_SIZE and x-fc-function-memory, in MB
+    #[arg(long, value_name = "MB", default_value_t = 512)]
+    pub(crate) memory: u32,
+    /// The function's timeout (x-fc-function-timeout), in seconds; fc-local waits that
+    /// long (and 5 s more) for an answer
+    #[arg(long, value_name = "S", default_value_t = 60)]
+    pub(crate) timeout: u64,
+    /// How long the function may take to accept connections on its port (FC: 120 s)
+    #[arg(long, value_name = "S", default_value_t = 120)]
+    pub(crate) start_timeout: u64,
+    /// Another environment variable for the function (repeatable)
+    #[arg(short = 'e', long = "env", value_name = "KEY=VALUE", value_parser = parse_env)]
+    pub(crate) env: Vec<(String, String)>,
+    /// The function's command and its arguments, after `--`
+    #[arg(required = true, last = true, value_name = "COMMAND")]
+    pub(crate) command: Vec<String>,
+}
+
+fn parse_env(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.is_empty() => Ok((key.to_owned(), value.to_owned())),
+        _ => Err(format!("`{text}` is not KEY=VALUE")),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let ui = Arc::new(Ui::new(cli.color));
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("fc-local: cannot start the Tokio runtime: {e}");
+            return ExitCode::from(EXIT_ERROR);
+        }
+    };
+    let code = runtime.block_on(async move {
+        match cli.command {
+            Command::Invoke(args) => invoke::run(args, ui).await,
+            Command::Serve(args) => serve::run(args, ui).await,
+            Command::Check(args) => check::run(args, ui).await,
+            Command::Package(args) => package::run(&args, &ui),
+        }
+    });
+    // Tasks still reading a pipe of a process that outlived us must not hold us up.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(100));
+    ExitCode::from(code)
+}
+
+/// Reads an event: a file, `-` for standard input, or inline text; empty when none.
+pub(crate) fn read_event(
+    file: Option<&std::path::Path>,
+    data: Option<&str>,
+) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    match (file, data) {
+        (_, Some(data)) => Ok(data.as_bytes().to_vec()),
+        (Some(path), None) if path.as_os_str() == "-" => {
+            let mut bytes = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut bytes)
+                .map_err(|e| format!("reading the event from standard input: {e}"))?;
+            Ok(bytes)
+        }
+        (Some(path), None) => std::fs::read(path)
+            .map_err(|e| format!("reading the event from {}: {e}", path.display())),
+        (None, None) => Ok(Vec::new()),
+    }
+}

@@ -1,0 +1,430 @@
+//! `fc-local package`: the code package for `custom.debian10/11/12`. Builds the
+//! release binary, copies it as `bootstrap` (mode 0755) and writes a zip holding it
+//! with that mode, which FC needs to run it. Tells whether the binary is static and,
+//! if not, which Debian runtimes its glibc needs.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use crate::ui::{Style, Ui};
+use crate::{EXIT_ERROR, EXIT_FAILED};
+
+/// glibc of FC's Debian-based custom runtimes.
+const DEBIAN_GLIBC: [(&str, (u32, u32)); 3] = [
+    ("custom.debian10", (2, 28)),
+    ("custom.debian11", (2, 31)),
+    ("custom.debian12", (2, 36)),
+];
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// The binary target to build and package
+    #[arg(long, value_name = "NAME", required_unless_present_any = ["example", "binary"], conflicts_with = "example")]
+    bin: Option<String>,
+    /// An example target to build and package instead
+    #[arg(long, value_name = "NAME")]
+    example: Option<String>,
+    /// Package this executable, already built, instead of building one
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["bin", "example"])]
+    binary: Option<PathBuf>,
+    /// Build for this target, e.g. x86_64-unknown-linux-musl for a static binary
+    #[arg(long, value_name = "TRIPLE")]
+    target: Option<String>,
+    /// The package to build in a workspace (cargo's -p)
+    #[arg(short = 'p', long, value_name = "SPEC")]
+    package: Option<String>,
+    /// Pass --locked to cargo
+    #[arg(long)]
+    locked: bool,
+    /// Where `bootstrap` and the zip go
+    #[arg(long, value_name = "DIR", default_value = "target/fc")]
+    out: PathBuf,
+    /// The zip's file name, in --out
+    #[arg(long, value_name = "NAME", default_value = "code.zip")]
+    zip: String,
+}
+
+pub(crate) fn run(args: &Args, ui: &Ui) -> u8 {
+    let executable = match &args.binary {
+        Some(path) => path.clone(),
+        None => match build(args, ui) {
+            Ok(path) => path,
+            Err(e) => {
+                ui.say(&ui.paint(Style::Red, &format!("fc-local package: {e}")));
+                return EXIT_ERROR;
+            }
+        },
+    };
+    let bytes = match std::fs::read(&executable) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            let why = format!(
+                "fc-local package: cannot read {}: {e}",
+                executable.display()
+            );
+            ui.say(&ui.paint(Style::Red, &why));
+            return EXIT_ERROR;
+        }
+    };
+    let verdict = describe(&bytes);
+    if !verdict.ok {
+        let why = format!(
+            "fc-local package: {}: {}",
+            executable.display(),
+            verdict.text
+        );
+        ui.say(&ui.paint(Style::Red, &why));
+        return EXIT_FAILED;
+    }
+    match write_package(&bytes, &args.out, &args.zip) {
+        Ok((bootstrap, zip)) => {
+            let size = |p: &Path| std::fs::metadata(p).map_or(0, |m| m.len());
+            ui.say(&format!(
+                "fc-local package: {} ({}), and {} ({}) holding it as `bootstrap`, mode 0755",
+                bootstrap.display(),
+                megabytes(size(&bootstrap)),
+                zip.display(),
+                megabytes(size(&zip)),
+            ));
+            let style = if verdict.partial {
+                Style::Yellow
+            } else {
+                Style::Green
+            };
+            ui.say(&ui.paint(style, &format!("fc-local package: {}", verdict.text)));
+            ui.out(&zip.display().to_string());
+            0
+        }
+        Err(e) => {
+            ui.say(&ui.paint(Style::Red, &format!("fc-local package: {e}")));
+            EXIT_ERROR
+        }
+    }
+}
+
+fn megabytes(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1_000_000.0)
+}
+
+/// `cargo build --release`, reading the executable's path from cargo's JSON messages
+/// (so any target directory and workspace layout works).
+fn build(args: &Args, ui: &Ui) -> Result<PathBuf, String> {
+    let (kind, name) = match (&args.bin, &args.example) {
+        (Some(bin), _) => ("bin", bin.as_str()),
+        (None, Some(example)) => ("example", example.as_str()),
+        (None, None) => return Err("name a --bin, an --example or a --binary".to_owned()),
+    };
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut command = Command::new(cargo);
+    command.args([
+        "build",
+        "--release",
+        "--message-format=json-render-diagnostics",
+    ]);
+    if args.locked {
+        command.arg("--locked");
+    }
+    if let Some(target) = &args.target {
+        command.args(["--target", target]);
+    }
+    if let Some(package) = &args.package {
+        command.args(["--package", package]);
+    }
+    command.args([format!("--{kind}"), name.to_owned()]);
+    ui.say(&ui.paint(
+        Style::Dim,
+        &format!(
+            "fc-local package: cargo build --release{}{}{} --{kind} {name}",
+            if args.locked { " --locked" } else { "" },
+            args.target
+                .as_deref()
+                .map(|t| format!(" --target {t}"))
+                .unwrap_or_default(),
+            args.package
+                .as_deref()
+                .map(|p| format!(" --package {p}"))
+                .unwrap_or_default(),
+        ),
+    ));
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    let mut executable = None;
+    if let Some(stdout) = child.stdout.take() {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(path) = artifact(&line, name, kind) {
+                executable = Some(path);
+            }
+        }
+    }
+    let status = child
+        .wait()
+        .map_err(|e| format!("waiting for cargo: {e}"))?;
+    if !status.success() {
+        return Err(format!("cargo build failed ({status})"));
+    }
+    executable.ok_or_else(|| format!("cargo built no executable named `{name}`"))
+}
+
+/// The executable in one of cargo's JSON messages, when it is `name`'s.
+fn artifact(line: &str, name: &str, kind: &str) -> Option<PathBuf> {
+    let message: serde_json::Value = serde_json::from_str(line).ok()?;
+    if message.get("reason")?.as_str()? != "compiler-artifact" {
+        return None;
+    }
+    let target = message.get("target")?;
+    let kinds = target.get("kind")?.as_array()?;
+    if target.get("name")?.as_str()? != name || !kinds.iter().any(|k| k.as_str() == Some(kind)) {
+        return None;
+    }
+    Some(PathBuf::from(message.get("executable")?.as_str()?))
+}
+
+/// Writes the executable's `bytes` to `<out>/bootstrap` with mode 0755 and zips it
+/// as `bootstrap`, mode 0755, into `<out>/<zip_name>`.
+fn write_package(bytes: &[u8], out: &Path, zip_name: &str) -> Result<(PathBuf, PathBuf), String> {
+    std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    let bootstrap = out.join("bootstrap");
+    std::fs::write(&bootstrap, bytes)
+        .map_err(|e| format!("cannot write {}: {e}", bootstrap.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&bootstrap, std::fs::Permissions::from_mode(0o755))
+            .map_err(|e| format!("cannot make {} executable: {e}", bootstrap.display()))?;
+    }
+    let zip_path = out.join(zip_name);
+    let file = std::fs::File::create(&zip_path)
+        .map_err(|e| format!("cannot create {}: {e}", zip_path.display()))?;
+    let mut zip = zip::ZipWriter::new(file);
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .unix_permissions(0o755)
+        .large_file(bytes.len() as u64 >= u64::from(u32::MAX));
+    let failed = |e: &dyn std::fmt::Display| format!("writing {}: {e}", zip_path.display());
+    zip.start_file("bootstrap", options)
+        .map_err(|e| failed(&e))?;
+    zip.write_all(bytes).map_err(|e| failed(&e))?;
+    zip.finish().map_err(|e| failed(&e))?;
+    Ok((bootstrap, zip_path))
+}
+
+/// What the package's binary means for FC's Debian runtimes.
+#[derive(Debug)]
+struct Verdict {
+    /// FC can run it.
+    ok: bool,
+    /// On some of FC's Debian runtimes only.
+    partial: bool,
+    text: String,
+}
+
+impl Verdict {
+    fn bad(text: String) -> Self {
+        Self {
+            ok: false,
+            partial: false,
+            text,
+        }
+    }
+
+    fn good(text: String) -> Self {
+        Self {
+            ok: true,
+            partial: false,
+            text,
+        }
+    }
+}
+
+fn describe(bytes: &[u8]) -> Verdict {
+    let Some(elf) = Elf::parse(bytes) else {
+        return Verdict::bad("not an ELF executable: FC runs x86-64 Linux binaries".to_owned());
+    };
+    if !elf.x86_64 {
+        return Verdict::bad(
+            "not an x86-64 binary: FC's custom runtimes are x86-64 Linux (build with \
+             --target x86_64-unknown-linux-musl)"
+                .to_owned(),
+        );
+    }
+    let Some(interpreter) = elf.interpreter else {
+        return Verdict::good(
+            "static x86-64 binary: runs on custom.debian10, 11 and 12 alike".to_owned(),
+        );
+    };
+    let Some((major, minor)) = elf.max_glibc else {
+        return Verdict::good(format!(
+            "dynamically linked ({interpreter}) without versioned glibc symbols; a static \
+             musl build (--target x86_64-unknown-linux-musl) is safest"
+        ));
+    };
+    let runs: Vec<&str> = DEBIAN_GLIBC
+        .iter()
+        .filter(|(_, have)| *have >= (major, minor))
+        .map(|(name, _)| *name)
+        .collect();
+    let not: Vec<String> = DEBIAN_GLIBC
+        .iter()
+        .filter(|(_, have)| *have < (major, minor))
+        .map(|(name, (a, b))| format!("{name} (glibc {a}.{b})"))
+        .collect();
+    let text = if not.is_empty() {
+        format!(
+            "links glibc dynamically, needing glibc {major}.{minor}: runs on {} (a static musl \
+             build, --target x86_64-unknown-linux-musl, needs none)",
+            runs.join(", ")
+        )
+    } else {
+        format!(
+            "links glibc dynamically, needing glibc {major}.{minor}: runs on {} but not on {} \
+             (a static musl build, --target x86_64-unknown-linux-musl, runs on all)",
+            if runs.is_empty() {
+                "none of them".to_owned()
+            } else {
+                runs.join(", ")
+            },
+            not.join(", ")
+        )
+    };
+    Verdict {
+        ok: true,
+        partial: !not.is_empty(),
+        text,
+    }
+}
+
+/// The little of an ELF file that matters here.
+#[derive(Debug, PartialEq, Eq)]
+struct Elf {
+    x86_64: bool,
+    /// The dynamic loader (`PT_INTERP`); none for a static binary.
+    interpreter: Option<String>,
+    /// The newest `GLIBC_2.x` symbol version it names.
+    max_glibc: Option<(u32, u32)>,
+}
+
+impl Elf {
+    fn parse(bytes: &[u8]) -> Option<Elf> {
+        if bytes.get(..4)? != b"\x7fELF" || *bytes.get(4)? != 2 || *bytes.get(5)? != 1 {
+            // Only 64-bit little-endian files are x86-64 executables.
+            return if bytes.get(..4)? == b"\x7fELF" {
+                Some(Elf {
+                    x86_64: false,
+                    interpreter: None,
+                    max_glibc: None,
+                })
+            } else {
+                None
+            };
+        }
+        let u16_at = |at: usize| Some(u16::from_le_bytes(bytes.get(at..at + 2)?.try_into().ok()?));
+        let u32_at = |at: usize| Some(u32::from_le_bytes(bytes.get(at..at + 4)?.try_into().ok()?));
+        let u64_at = |at: usize| {
+            let value = u64::from_le_bytes(bytes.get(at..at + 8)?.try_into().ok()?);
+            usize::try_from(value).ok()
+        };
+        let x86_64 = u16_at(18)? == 0x3e;
+        let (phoff, phentsize, phnum) = (
+            u64_at(32)?,
+            usize::from(u16_at(54)?),
+            usize::from(u16_at(56)?),
+        );
+        let mut interpreter = None;
+        for i in 0..phnum {
+            let at = phoff.checked_add(i.checked_mul(phentsize)?)?;
+            // PT_INTERP
+            if u32_at(at)? == 3 {
+                let (offset, size) = (u64_at(at + 8)?, u64_at(at + 32)?);
+                let raw = bytes.get(offset..offset.checked_add(size)?)?;
+                let text = String::from_utf8_lossy(raw);
+                interpreter = Some(text.trim_end_matches('\0').to_owned());
+            }
+        }
+        Some(Elf {
+            x86_64,
+            interpreter,
+            max_glibc: max_glibc(bytes),
+        })
+    }
+}
+
+/// The newest `GLIBC_<major>.<minor>` version named in `bytes`.
+fn max_glibc(bytes: &[u8]) -> Option<(u32, u32)> {
+    let needle = b"GLIBC_";
+    let mut best = None;
+    let mut i = 0;
+    while let Some(pos) = bytes
+        .get(i..)?
+        .windows(needle.len())
+        .position(|w| w == needle)
+    {
+        let start = i + pos + needle.len();
+        let digits = |from: usize| -> (Option<u32>, usize) {
+            let end = bytes.get(from..).map_or(0, |rest| {
+                rest.iter().take_while(|b| b.is_ascii_digit()).count()
+            });
+            let text = std::str::from_utf8(&bytes[from..from + end]).ok();
+            (text.and_then(|t| t.parse().ok()), from + end)
+        };
+        let (major, after) = digits(start);
+        if let (Some(major), Some(b'.')) = (major, bytes.get(after)) {
+            if let (Some(minor), _) = digits(after + 1) {
+                best = best.max(Some((major, minor)));
+            }
+        }
+        i = start;
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn glibc_versions_are_compared_as_numbers() {
+        let bytes = b"\0GLIBC_2.2.5\0GLIBC_2.34\0GLIBC_2.9\0GLIBC_PRIVATE\0";
+        assert_eq!(max_glibc(bytes), Some((2, 34)));
+        assert_eq!(max_glibc(b"no versions here"), None);
+    }
+
+    #[test]
+    fn this_test_binary_is_read_as_an_elf() {
+        let exe = std::env::current_exe().expect("test binary");
+        let bytes = std::fs::read(exe).expect("read test binary");
+        let elf = Elf::parse(&bytes).expect("an ELF file");
+        assert_eq!(elf.x86_64, cfg!(target_arch = "x86_64"));
+        if cfg!(all(target_env = "gnu", target_os = "linux")) {
+            assert!(elf.interpreter.is_some(), "{elf:?}");
+            assert!(elf.max_glibc.is_some(), "{elf:?}");
+        }
+        assert!(Elf::parse(b"#!/bin/sh\n").is_none());
+    }
+
+    #[test]
+    fn verdicts_name_the_debian_runtimes() {
+        let mut fake = vec![0u8; 64];
+        fake[..6].copy_from_slice(b"\x7fELF\x02\x01");
+        fake[18] = 0x3e;
+        let text = describe(&fake).text;
+        assert!(text.starts_with("static x86-64 binary"), "{text}");
+        fake.extend_from_slice(b"GLIBC_2.34\0");
+        // No program headers: still static, whatever strings it holds.
+        assert!(describe(&fake).text.starts_with("static"));
+    }
+
+    #[test]
+    fn cargo_messages_give_the_executable() {
+        let line = r#"{"reason":"compiler-artifact","target":{"name":"hello","kind":["example"]},"executable":"/t/release/examples/hello"}"#;
+        assert_eq!(
+            artifact(line, "hello", "example"),
+            Some(PathBuf::from("/t/release/examples/hello"))
+        );
+        assert_eq!(artifact(line, "hello", "bin"), None);
+        assert_eq!(artifact("not json", "hello", "bin"), None);
+    }
+}

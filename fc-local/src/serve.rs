@@ -1,0 +1,607 @@
+//! `fc-local serve`: a local front door in front of a running function, forwarding
+//! what arrives the way FC forwards it.
+//!
+//! - Event mode: the body of each `POST` (to any path) is an event, sent as
+//!   `POST /invoke` with `x-fc-control-path: /invoke`; the caller gets the function's
+//!   body, as FC's InvokeFunction returns it (a failure carries
+//!   `x-fc-error-type: UnhandledInvocationError`).
+//! - HTTP mode: each request goes to the function whole (method, path, query,
+//!   headers, body) with `x-fc-control-path: /http-invoke`, and its response comes back
+//!   without FC's reserved headers; bodies stream both ways. With `--base-path`, the
+//!   front door answers under FC 2.0's default-domain prefix
+//!   `/2016-08-15/proxy/<service>/<function>/` and says so in `x-fc-base-path`.
+
+use std::convert::Infallible;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::header::{self, HeaderName, HeaderValue};
+use http::{Method, Request, Response, StatusCode};
+use http_body_util::BodyExt;
+use hyper::body::{Body as _, Frame, Incoming};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+
+use crate::client::{self, Body, BoxError, Pool, Reply};
+use crate::function::{self, Function};
+use crate::group::{Kind, Tracker};
+use crate::identity::{self, Control, Identity};
+use crate::logs::Logs;
+use crate::ui::{self, Style, Ui};
+use crate::{EXIT_ERROR, EXIT_FAILED, FunctionArgs};
+
+/// FC's limit for a synchronous invocation's event.
+const MAX_EVENT: usize = 32 * 1024 * 1024;
+/// The service name in FC 2.0's base path and `x-fc-service-name`.
+const SERVICE: &str = "fc-local";
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// The front door's port on 127.0.0.1 (0: any free port)
+    #[arg(long, default_value_t = 9000)]
+    port: u16,
+    /// HTTP mode: forward every request as an HTTP invocation
+    /// (`x-fc-control-path: /http-invoke`) instead of POST bodies as events
+    #[arg(long)]
+    http: bool,
+    /// Serve under FC 2.0's default-domain prefix `/2016-08-15/proxy/fc-local/<function>/`
+    /// and send it in `x-fc-base-path`
+    #[arg(long, requires = "http")]
+    base_path: bool,
+    /// Send `/initialize` before the first request (again after a failure), as FC
+    /// does for a function configured with an initializer
+    #[arg(long)]
+    initializer: bool,
+    #[command(flatten)]
+    function: FunctionArgs,
+}
+
+struct Door {
+    http: bool,
+    base_path: Option<String>,
+    initializer: bool,
+    initialized: tokio::sync::Mutex<bool>,
+    pool: Pool,
+    tracker: Arc<Tracker>,
+    ui: Arc<Ui>,
+    timeout: Duration,
+    /// For requests to the function: its identity and address.
+    template: Template,
+}
+
+struct Template {
+    identity: Arc<Identity>,
+    port: u16,
+}
+
+impl Template {
+    fn request(
+        &self,
+        method: Method,
+        path: &str,
+        id: &str,
+        control: Control,
+        body: Body,
+    ) -> Request<Body> {
+        self.identity
+            .request(self.port, method, path, id, control, body)
+    }
+}
+
+pub(crate) async fn run(args: Args, ui: Arc<Ui>) -> u8 {
+    let listener = match TcpListener::bind((Ipv4Addr::LOCALHOST, args.port)).await {
+        Ok(listener) => listener,
+        Err(e) => {
+            ui.say(&ui.paint(
+                Style::Red,
+                &format!("fc-local: cannot listen on 127.0.0.1:{}: {e}", args.port),
+            ));
+            return EXIT_ERROR;
+        }
+    };
+    let local = listener
+        .local_addr()
+        .unwrap_or_else(|_| SocketAddr::from((Ipv4Addr::LOCALHOST, args.port)));
+    let identity = Arc::new(Identity::new(&args.function));
+    let logs = Logs::new();
+    let tracker = Tracker::new(Arc::clone(&ui));
+    {
+        let tracker = Arc::clone(&tracker);
+        logs.set_sink(move |line| tracker.line(line));
+    }
+    let mut function = match Function::spawn(
+        &args.function.command,
+        &args.function.env,
+        Arc::clone(&identity),
+        logs,
+    ) {
+        Ok(function) => function,
+        Err(e) => {
+            ui.say(&ui.paint(Style::Red, &format!("fc-local: {e}")));
+            return EXIT_ERROR;
+        }
+    };
+    if let Err(why) = function
+        .wait_listening(Duration::from_secs(args.function.start_timeout), &ui)
+        .await
+    {
+        function::report_start_failure(&function, &why, &ui);
+        let _ = function.terminate().await;
+        return EXIT_ERROR;
+    }
+    let base_path = args
+        .base_path
+        .then(|| format!("/2016-08-15/proxy/{SERVICE}/{}/", identity.function_name));
+    let door = Arc::new(Door {
+        http: args.http,
+        base_path: base_path.clone(),
+        initializer: args.initializer,
+        initialized: tokio::sync::Mutex::new(false),
+        pool: Pool::new(function.addr),
+        tracker,
+        ui: Arc::clone(&ui),
+        timeout: Duration::from_secs(args.function.timeout + 5),
+        template: Template {
+            identity,
+            port: function.port,
+        },
+    });
+    if door.initializer {
+        // As FC does right after start; a failure is retried before the next request.
+        let _ = door.ensure_initialized().await;
+    }
+    let url = format!("http://{local}{}", base_path.as_deref().unwrap_or("/"));
+    let mode = if args.http {
+        "HTTP mode: every request is an HTTP invocation"
+    } else {
+        "event mode: POST an event to any path"
+    };
+    ui.say(&format!(
+        "fc-local: serving `{}` at {} ({mode}); Ctrl-C stops it",
+        function.program,
+        ui.paint(Style::Bold, &url)
+    ));
+
+    let code = accept_loop(&listener, &door, &mut function, &ui).await;
+    drop(listener);
+    crate::invoke::stop(&mut function, &ui).await;
+    code
+}
+
+async fn accept_loop(
+    listener: &TcpListener,
+    door: &Arc<Door>,
+    function: &mut Function,
+    ui: &Ui,
+) -> u8 {
+    let mut shutdown = std::pin::pin!(shutdown_signal());
+    let mut tick = tokio::time::interval(Duration::from_millis(250));
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                };
+                let door = Arc::clone(door);
+                tokio::spawn(async move {
+                    let service = hyper::service::service_fn(move |req| {
+                        let door = Arc::clone(&door);
+                        async move { Ok::<_, Infallible>(door.handle(req).await) }
+                    });
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .keep_alive(true)
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+            () = &mut shutdown => {
+                ui.say(&ui.paint(Style::Dim, "fc-local: stopping the function"));
+                return 0;
+            }
+            _ = tick.tick() => {
+                if let Some(status) = function.exited() {
+                    ui.say(&ui.paint(Style::Red, &format!("fc-local: the function exited ({status})")));
+                    return EXIT_FAILED;
+                }
+            }
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}
+
+/// A plain-text answer from the front door itself.
+fn door_answer(status: StatusCode, text: String) -> Response<Body> {
+    let mut response = Response::new(client::full(text));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response
+}
+
+/// Hop-by-hop headers, never forwarded.
+fn hop_by_hop(name: &HeaderName) -> bool {
+    [
+        header::CONNECTION,
+        header::TE,
+        header::TRAILER,
+        header::TRANSFER_ENCODING,
+        header::UPGRADE,
+        header::PROXY_AUTHORIZATION,
+    ]
+    .contains(name)
+        || name.as_str() == "keep-alive"
+        || name.as_str() == "proxy-connection"
+}
+
+impl Door {
+    async fn handle(self: Arc<Self>, req: Request<Incoming>) -> Response<Body> {
+        if self.initializer {
+            if let Err(answer) = self.ensure_initialized().await {
+                return answer;
+            }
+        }
+        if self.http {
+            self.http_invoke(req).await
+        } else {
+            self.invoke(req).await
+        }
+    }
+
+    /// Runs `/initialize` unless it already succeeded; on failure, the answer for the
+    /// caller.
+    async fn ensure_initialized(&self) -> Result<(), Response<Body>> {
+        let mut done = self.initialized.lock().await;
+        if *done {
+            return Ok(());
+        }
+        let id = identity::request_id();
+        let request = self.template.request(
+            Method::POST,
+            "/initialize",
+            &id,
+            Control::Initialize,
+            client::full(Bytes::new()),
+        );
+        self.tracker.open(&id, Kind::Initialize);
+        let result = self.exchange(request).await;
+        let heading = self.heading("POST /initialize", &id, &result);
+        drop(self.tracker.close(&id, heading));
+        match result {
+            Ok(reply) if reply.succeeded() => {
+                *done = true;
+                Ok(())
+            }
+            Ok(reply) => Err(self.event_answer(&id, reply)),
+            Err(e) => Err(door_answer(
+                StatusCode::BAD_GATEWAY,
+                format!("fc-local: /initialize: {e}\n"),
+            )),
+        }
+    }
+
+    async fn exchange(&self, request: Request<Body>) -> Result<Reply, String> {
+        let mut conn = self.pool.get().await?;
+        let start = Instant::now();
+        let response = tokio::time::timeout(self.timeout, conn.send(request))
+            .await
+            .map_err(|_| format!("no response within {} s", self.timeout.as_secs()))??;
+        self.pool.put(conn);
+        let (parts, body) = response.into_parts();
+        let body = tokio::time::timeout(self.timeout, body.collect())
+            .await
+            .map_err(|_| format!("no whole response within {} s", self.timeout.as_secs()))?
+            .map_err(|e| format!("reading the response: {e}"))?
+            .to_bytes();
+        Ok(Reply {
+            status: parts.status,
+            version: parts.version,
+            headers: parts.headers,
+            body,
+            elapsed: start.elapsed(),
+        })
+    }
+
+    fn heading(&self, what: &str, id: &str, result: &Result<Reply, String>) -> String {
+        let ui = &self.ui;
+        match result {
+            Ok(reply) => {
+                let style = if reply.succeeded() {
+                    Style::Green
+                } else {
+                    Style::Red
+                };
+                format!(
+                    "{} {} {}",
+                    ui.paint(Style::Bold, what),
+                    ui.paint(Style::Dim, id),
+                    ui.paint(
+                        style,
+                        &format!("· {} · {}", reply.describe(), ui::duration(reply.elapsed))
+                    )
+                )
+            }
+            Err(e) => format!(
+                "{} {} {}",
+                ui.paint(Style::Bold, what),
+                ui.paint(Style::Dim, id),
+                ui.paint(Style::Red, &format!("· {e}"))
+            ),
+        }
+    }
+
+    /// What FC's InvokeFunction answers: the body, the request id, and on failure
+    /// `x-fc-error-type: UnhandledInvocationError`.
+    fn event_answer(&self, id: &str, reply: Reply) -> Response<Body> {
+        let failed = !reply.succeeded();
+        let mut response = Response::new(client::full(reply.body));
+        if let Ok(id) = HeaderValue::from_str(id) {
+            response.headers_mut().insert("x-fc-request-id", id);
+        }
+        if failed {
+            response.headers_mut().insert(
+                "x-fc-error-type",
+                HeaderValue::from_static("UnhandledInvocationError"),
+            );
+        }
+        response
+    }
+
+    async fn invoke(&self, req: Request<Incoming>) -> Response<Body> {
+        if req.method() != Method::POST {
+            return door_answer(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "fc-local serve (event mode): POST an event; the request's body is the event \
+                 (use --http to serve HTTP requests)\n"
+                    .to_owned(),
+            );
+        }
+        let label = format!("{} {}", req.method(), req.uri().path());
+        let body = match http_body_util::Limited::new(req.into_body(), MAX_EVENT)
+            .collect()
+            .await
+        {
+            Ok(body) => body.to_bytes(),
+            Err(e) => {
+                return door_answer(
+                    StatusCode::BAD_REQUEST,
+                    format!(
+                        "fc-local: the event could not be read (FC accepts up to 32 MB): {e}\n"
+                    ),
+                );
+            }
+        };
+        let id = identity::request_id();
+        let mut request = self.template.request(
+            Method::POST,
+            "/invoke",
+            &id,
+            Control::Invoke,
+            client::full(body),
+        );
+        request.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/octet-stream"),
+        );
+        self.tracker.open(&id, Kind::Invoke);
+        let result = self.exchange(request).await;
+        drop(self.tracker.close(&id, self.heading(&label, &id, &result)));
+        match result {
+            Ok(reply) => self.event_answer(&id, reply),
+            Err(e) => door_answer(StatusCode::BAD_GATEWAY, format!("fc-local: {e}\n")),
+        }
+    }
+
+    async fn http_invoke(self: &Arc<Self>, req: Request<Incoming>) -> Response<Body> {
+        let path_and_query = req
+            .uri()
+            .path_and_query()
+            .map_or_else(|| "/".to_owned(), |pq| pq.as_str().to_owned());
+        if let Some(base) = &self.base_path {
+            let bare = base.trim_end_matches('/');
+            let path = req.uri().path();
+            if path != bare && !path.starts_with(base.as_str()) {
+                return door_answer(
+                    StatusCode::NOT_FOUND,
+                    format!("fc-local: this front door serves {base} (FC 2.0's default domain)\n"),
+                );
+            }
+        }
+        let label = format!("{} {}", req.method(), path_and_query);
+        let id = identity::request_id();
+        let (parts, body) = req.into_parts();
+        let body: Body = body.map_err(BoxError::from).boxed();
+        let mut request = self.template.request(
+            parts.method,
+            &path_and_query,
+            &id,
+            Control::HttpInvoke,
+            body,
+        );
+        let fc_headers = std::mem::take(request.headers_mut());
+        for (name, value) in &parts.headers {
+            if !hop_by_hop(name) && !name.as_str().starts_with("x-fc-") && name != header::HOST {
+                request.headers_mut().append(name, value.clone());
+            }
+        }
+        for (name, value) in &fc_headers {
+            request.headers_mut().insert(name, value.clone());
+        }
+        if let Some(base) = &self.base_path {
+            if let Ok(value) = HeaderValue::from_str(base) {
+                request.headers_mut().insert("x-fc-base-path", value);
+            }
+            request
+                .headers_mut()
+                .insert("x-fc-service-name", HeaderValue::from_static(SERVICE));
+        }
+        if let Some(host) = parts.headers.get(header::HOST) {
+            request.headers_mut().insert(header::HOST, host.clone());
+        }
+
+        self.tracker.open(&id, Kind::Invoke);
+        let start = Instant::now();
+        let sent = async {
+            let mut conn = self.pool.get().await?;
+            let response = tokio::time::timeout(self.timeout, conn.send(request))
+                .await
+                .map_err(|_| format!("no response within {} s", self.timeout.as_secs()))??;
+            self.pool.put(conn);
+            Ok::<_, String>(response)
+        }
+        .await;
+        let response = match sent {
+            Ok(response) => response,
+            Err(e) => {
+                drop(
+                    self.tracker
+                        .close(&id, self.heading(&label, &id, &Err(e.clone()))),
+                );
+                return door_answer(StatusCode::BAD_GATEWAY, format!("fc-local: {e}\n"));
+            }
+        };
+        let (mut parts, body) = response.into_parts();
+        let summary = Reply {
+            status: parts.status,
+            version: parts.version,
+            headers: parts.headers.clone(),
+            body: Bytes::new(),
+            elapsed: start.elapsed(),
+        };
+        let failed = !summary.succeeded();
+        // What the client sees: the app's response without FC's own headers.
+        parts.headers.retain_fc(failed);
+        if let Ok(value) = HeaderValue::from_str(&id) {
+            parts.headers.insert("x-fc-request-id", value);
+        }
+        let door = Arc::clone(self);
+        let on_end = move |outcome: Option<String>| {
+            let mut heading = door.heading(&label, &id, &Ok(summary));
+            if let Some(note) = outcome {
+                heading.push_str(&door.ui.paint(Style::Yellow, &format!(" ({note})")));
+            }
+            drop(door.tracker.close(&id, heading));
+        };
+        Response::from_parts(
+            parts,
+            Tail {
+                inner: body,
+                on_end: Some(Box::new(on_end)),
+            }
+            .boxed(),
+        )
+    }
+}
+
+/// Removing FC's reserved headers from a forwarded response.
+trait RetainFc {
+    fn retain_fc(&mut self, failed: bool);
+}
+
+impl RetainFc for http::HeaderMap {
+    fn retain_fc(&mut self, failed: bool) {
+        let drop: Vec<HeaderName> = self
+            .keys()
+            .filter(|name| name.as_str().starts_with("x-fc-") || hop_by_hop(name))
+            .cloned()
+            .collect();
+        for name in drop {
+            self.remove(&name);
+        }
+        if failed {
+            self.insert(
+                "x-fc-error-type",
+                HeaderValue::from_static("UnhandledInvocationError"),
+            );
+        }
+    }
+}
+
+type OnEnd = Box<dyn FnOnce(Option<String>) + Send + Sync>;
+
+/// A forwarded response body that reports when it ends (or is dropped unfinished),
+/// so the invocation's log is shown after a streamed response, not before.
+struct Tail {
+    inner: Incoming,
+    on_end: Option<OnEnd>,
+}
+
+impl Tail {
+    fn end(&mut self, note: Option<String>) {
+        if let Some(on_end) = self.on_end.take() {
+            on_end(note);
+        }
+    }
+}
+
+impl hyper::body::Body for Tail {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        let polled = Pin::new(&mut self.inner).poll_frame(cx);
+        match polled {
+            Poll::Ready(None) => {
+                self.end(None);
+                Poll::Ready(None)
+            }
+            Poll::Ready(Some(Err(e))) => {
+                self.end(Some(format!("the response broke off: {e}")));
+                Poll::Ready(Some(Err(e.into())))
+            }
+            Poll::Ready(Some(Ok(frame))) => {
+                if self.inner.is_end_stream() {
+                    self.end(None);
+                }
+                Poll::Ready(Some(Ok(frame)))
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+impl Drop for Tail {
+    fn drop(&mut self) {
+        let note = (!self.inner.is_end_stream()).then(|| "the client went away".to_owned());
+        self.end(note);
+    }
+}
