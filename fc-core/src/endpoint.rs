@@ -9,7 +9,7 @@ use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::response::Response;
 use bytes::{Bytes, BytesMut};
-use http::{HeaderValue, header::CONTENT_LENGTH, header::CONTENT_TYPE};
+use http::{HeaderMap, HeaderValue, header::CONTENT_LENGTH, header::CONTENT_TYPE};
 use http_body_util::BodyExt;
 use tokio::sync::OnceCell;
 use tower::{Service, ServiceExt};
@@ -22,7 +22,6 @@ use crate::http_app::{sanitize, strip_base_path};
 use crate::instance::Instance;
 
 /// Runs the event handler, the initializer or a lifecycle hook.
-#[derive(Clone)]
 pub(crate) struct Endpoint {
     pub(crate) invoke: Option<Named<InvokeFn>>,
     pub(crate) http: Option<Named<HttpFn>>,
@@ -34,7 +33,11 @@ pub(crate) struct Endpoint {
     pub(crate) body_limit: usize,
 }
 
-impl Service<Request> for Endpoint {
+/// The endpoint as a service: cloned for every request, so one reference count.
+#[derive(Clone)]
+pub(crate) struct EndpointService(pub(crate) Arc<Endpoint>);
+
+impl Service<Request> for EndpointService {
     type Response = Response;
     type Error = Infallible;
     type Future = BoxFuture<Result<Response, Infallible>>;
@@ -44,13 +47,18 @@ impl Service<Request> for Endpoint {
     }
 
     fn call(&mut self, req: Request) -> Self::Future {
-        let this = self.clone();
-        Box::pin(async move { Ok(this.run(req).await.unwrap_or_else(Failure::into_response)) })
+        let endpoint = Arc::clone(&self.0);
+        Box::pin(async move {
+            Ok(endpoint
+                .run(req)
+                .await
+                .unwrap_or_else(Failure::into_response))
+        })
     }
 }
 
 impl Endpoint {
-    async fn run(self, req: Request) -> Result<Response, Failure> {
+    async fn run(&self, req: Request) -> Result<Response, Failure> {
         let kind = req.extensions().get::<Kind>().copied();
         let context = req.extensions().get::<Context>().cloned();
         let (Some(kind), Some(context)) = (kind, context) else {
@@ -67,7 +75,7 @@ impl Endpoint {
                         "this function has no #[fc::invoke] handler",
                     ));
                 };
-                let body = read_body(req, self.body_limit).await?;
+                let body = read_body(req, context.headers(), self.body_limit).await?;
                 let invocation = Invocation {
                     body,
                     context,
@@ -148,15 +156,14 @@ fn ok(reply: Reply) -> Response {
 
 /// Reads the whole body, refusing more than `limit` bytes. A body that arrives in
 /// one piece is not copied; otherwise the buffer is sized from `Content-Length`.
-async fn read_body(req: Request, limit: usize) -> Result<Bytes, Failure> {
+async fn read_body(req: Request, headers: &HeaderMap, limit: usize) -> Result<Bytes, Failure> {
     let too_large = || {
         Failure::new(
             "EventTooLarge",
             format!("the event is larger than the limit of {limit} bytes"),
         )
     };
-    let declared = req
-        .headers()
+    let declared = headers
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());

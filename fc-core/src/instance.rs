@@ -45,8 +45,7 @@ impl Instance {
         };
         self.done
             .get_or_try_init(|| async {
-                let _marker =
-                    markers.then(|| Marker::Initialize.start(ctx.request_id(), &self.output));
+                let _marker = markers.then(|| Marker::Initialize.start(ctx, &self.output));
                 let handler = Arc::clone(&init.handler);
                 let context = ctx.clone();
                 let run = CatchUnwind::new(Box::pin(async move { handler(context).await }));

@@ -21,7 +21,7 @@ use tower::util::BoxCloneSyncService;
 use tower::{Layer, Service, ServiceExt};
 
 use crate::context::Env;
-use crate::endpoint::Endpoint;
+use crate::endpoint::{Endpoint, EndpointService};
 use crate::handler::Routes;
 use crate::instance::Instance;
 use crate::layers::catch_panic::{self, CatchPanicLayer};
@@ -179,6 +179,10 @@ impl App {
     /// the extensions, their panics are caught, and a status other than 200 from an
     /// event invocation reaches FC as 404. The last layer added is the outermost.
     ///
+    /// The headers of event, initializer and hook requests (all FC's `x-fc-*`) have
+    /// moved into the context by then: read them with
+    /// [`Context::headers`](crate::Context::headers). HTTP invocations keep theirs.
+    ///
     /// ```
     /// let app = fc::App::new().layer(tower::limit::ConcurrencyLimitLayer::new(64));
     /// ```
@@ -217,7 +221,7 @@ impl App {
             instance: Arc::clone(&instance),
             body_limit: self.body_limit,
         };
-        let mut svc: Svc = BoxCloneSyncService::new(endpoint);
+        let mut svc: Svc = BoxCloneSyncService::new(EndpointService(Arc::new(endpoint)));
         for layer in self.layers {
             svc = layer(svc);
         }

@@ -143,18 +143,15 @@ where
     }
 
     fn call(&mut self, req: Request) -> Self::Future {
-        let request_id = req
-            .extensions()
-            .get::<Context>()
-            .map(|ctx| ctx.request_id().to_owned())
-            .unwrap_or_default();
+        // Only read on a panic; a clone of the context is one reference count.
+        let context = req.extensions().get::<Context>().cloned();
         let inner = &mut self.inner;
         match catching(|| inner.call(req)) {
             Ok(future) => CatchPanicFuture::Running {
                 future: CatchUnwind::new(future),
-                request_id,
+                context,
             },
-            Err(_payload) => CatchPanicFuture::Panicked(Some(request_id)),
+            Err(_payload) => CatchPanicFuture::Panicked(Some(context)),
         }
     }
 }
@@ -162,9 +159,9 @@ where
 pub(crate) enum CatchPanicFuture<F> {
     Running {
         future: CatchUnwind<F>,
-        request_id: String,
+        context: Option<Context>,
     },
-    Panicked(Option<String>),
+    Panicked(Option<Option<Context>>),
 }
 
 impl<F, E> Future for CatchPanicFuture<F>
@@ -175,14 +172,13 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
         match self.get_mut() {
-            CatchPanicFuture::Running { future, request_id } => match Pin::new(future).poll(cx) {
+            CatchPanicFuture::Running { future, context } => match Pin::new(future).poll(cx) {
                 Poll::Pending => Poll::Pending,
                 Poll::Ready(Ok(result)) => Poll::Ready(result),
-                Poll::Ready(Err(())) => Poll::Ready(Ok(Failure::panic(request_id).into_response())),
+                Poll::Ready(Err(())) => Poll::Ready(Ok(panicked(context.as_ref()))),
             },
-            CatchPanicFuture::Panicked(request_id) => {
-                let request_id = request_id.take().unwrap_or_default();
-                Poll::Ready(Ok(Failure::panic(&request_id).into_response()))
+            CatchPanicFuture::Panicked(context) => {
+                Poll::Ready(Ok(panicked(context.take().flatten().as_ref())))
             }
         }
     }
@@ -205,4 +201,9 @@ mod tests {
         assert_eq!(trim("disabled backtrace"), "disabled backtrace");
         assert_eq!(trim("  1: __rust_end_short_backtrace"), "");
     }
+}
+
+/// FC's answer to a caught panic.
+fn panicked(context: Option<&Context>) -> Response {
+    Failure::panic(context.map_or("", Context::request_id)).into_response()
 }

@@ -65,7 +65,14 @@ impl Service<Request> for InvocationService {
 
     fn call(&mut self, mut req: Request) -> Self::Future {
         let kind = dispatch::classify(req.method(), req.uri().path(), req.headers());
-        let context = Context::new(req.headers().clone(), Arc::clone(&self.shared.env));
+        // An HTTP function's app gets the request as it came, so its context reads a
+        // copy of the headers. Any other request's headers (FC's own) move into the
+        // context: no copy on the hot path; layers read them with `Context::headers`.
+        let headers = match kind {
+            Kind::Http => req.headers().clone(),
+            _ => std::mem::take(req.headers_mut()),
+        };
+        let context = Context::new(headers, Arc::clone(&self.shared.env));
         // ERROR level so that no RUST_LOG filter drops the span and, with it, the
         // request id on the user's own log lines.
         let span = tracing::error_span!("fc_invocation", request_id = %context.request_id());
@@ -76,7 +83,6 @@ impl Service<Request> for InvocationService {
         Box::pin(
             async move {
                 let output = &shared.output;
-                let id = context.request_id();
                 // Hooks are not invocations: they run in the span, without markers.
                 let marker = match kind {
                     Kind::Initialize => Some(Marker::Initialize),
@@ -87,12 +93,12 @@ impl Service<Request> for InvocationService {
                 if invocation && shared.instance.needs_init() {
                     // An invocation before any /initialize: run the initializer first.
                     if let Err(failure) = shared.instance.initialize(&context, true).await {
-                        let guard = marker.map(|m| m.start(id, output));
+                        let guard = marker.map(|m| m.start(&context, output));
                         let response = finish(kind, failure.into_response());
                         return Ok(InvocationBody::wrap(response, guard));
                     }
                 }
-                let guard = marker.map(|m| m.start(id, output));
+                let guard = marker.map(|m| m.start(&context, output));
                 let deadline = context
                     .deadline()
                     .filter(|_| invocation && shared.enforce_deadline);

@@ -18,8 +18,11 @@ use std::str::FromStr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use tracing::Subscriber;
+
+use crate::context::Context;
 use tracing_subscriber::filter::{LevelFilter, Targets};
-use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::fmt::format::DefaultFields;
+use tracing_subscriber::fmt::{FormattedFields, MakeWriter};
 use tracing_subscriber::layer::{Layer, SubscriberExt};
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt;
@@ -60,9 +63,13 @@ impl Output {
 
     /// Writes one whole line (a newline is added).
     pub(crate) fn line(&self, text: std::fmt::Arguments<'_>) {
-        let mut line = Vec::with_capacity(64);
-        let _ = writeln!(line, "{text}");
-        let _ = self.make_writer().write_all(&line);
+        // Formatted straight into the locked writer: stdout's line buffer sends the
+        // whole line in one write once the newline is in, and no other thread can
+        // write in between.
+        let _ = match &self.buffer {
+            None => writeln!(io::stdout().lock(), "{text}"),
+            Some(buffer) => writeln!(lock(buffer), "{text}"),
+        };
     }
 
     /// Flushes stdout.
@@ -130,11 +137,34 @@ pub fn layer<S>(output: Output) -> impl Layer<S> + Send + Sync + 'static
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
-    RequestIdLayer.and_then(
+    RequestIdLayer.and_then(SkipSpanFields).and_then(
         tracing_subscriber::fmt::layer()
             .event_format(FcFormat::new())
             .with_writer(output),
     )
+}
+
+/// FC's format prints no span fields, yet the fmt layer renders every new span's
+/// fields into a string, once per invocation. An empty rendering left in the span's
+/// extensions first tells it the work is done.
+#[derive(Clone, Copy, Debug)]
+struct SkipSpanFields;
+
+impl<S> Layer<S> for SkipSpanFields
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    fn on_new_span(
+        &self,
+        _: &tracing::span::Attributes<'_>,
+        id: &tracing::span::Id,
+        ctx: tracing_subscriber::layer::Context<'_, S>,
+    ) {
+        if let Some(span) = ctx.span(id) {
+            span.extensions_mut()
+                .insert(FormattedFields::<DefaultFields>::new(String::new()));
+        }
+    }
 }
 
 /// The filter `RUST_LOG` asks for (`target=level` directives, comma separated), or
@@ -185,14 +215,15 @@ impl Marker {
 
     /// Prints `FC <Kind> Start RequestId: <id>` now and the matching End line when the
     /// returned guard drops: on success, failure, panic, or a dropped request alike.
-    pub(crate) fn start(self, request_id: &str, output: &Output) -> MarkerGuard {
+    pub(crate) fn start(self, context: &Context, output: &Output) -> MarkerGuard {
+        let request_id = context.request_id();
         output.line(format_args!(
             "FC {} Start RequestId: {request_id}",
             self.word()
         ));
         let mut guard = MarkerGuard {
             marker: self,
-            request_id: request_id.to_owned(),
+            context: context.clone(),
             output: output.clone(),
             slot: None,
         };
@@ -207,7 +238,7 @@ impl Marker {
 #[derive(Debug)]
 pub(crate) struct MarkerGuard {
     marker: Marker,
-    request_id: String,
+    context: Context,
     output: Output,
     /// Where this invocation is listed among those in flight (`panic = "abort"` only).
     slot: Option<u64>,
@@ -218,7 +249,7 @@ impl MarkerGuard {
         self.output.line(format_args!(
             "FC {} End RequestId: {}",
             self.marker.word(),
-            self.request_id
+            self.context.request_id()
         ));
     }
 }
@@ -249,7 +280,7 @@ pub(crate) mod in_flight {
         let entry = (
             slot,
             guard.marker,
-            guard.request_id.clone(),
+            guard.context.request_id().to_owned(),
             guard.output.clone(),
         );
         IN_FLIGHT
@@ -286,11 +317,16 @@ mod tests {
 
     #[test]
     fn markers_print_start_then_end_on_drop() {
+        let context = |id: &str| {
+            let mut headers = http::HeaderMap::new();
+            headers.insert("x-fc-request-id", id.parse().unwrap());
+            Context::from_headers(headers)
+        };
         let output = Output::capture();
-        let guard = Marker::Invoke.start("req-1", &output);
+        let guard = Marker::Invoke.start(&context("req-1"), &output);
         assert_eq!(output.captured(), "FC Invoke Start RequestId: req-1\n");
         drop(guard);
-        drop(Marker::Initialize.start("req-2", &output));
+        drop(Marker::Initialize.start(&context("req-2"), &output));
         assert_eq!(
             output.captured(),
             "FC Invoke Start RequestId: req-1\nFC Invoke End RequestId: req-1\n\
