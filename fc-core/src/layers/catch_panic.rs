@@ -184,6 +184,11 @@ where
     }
 }
 
+/// FC's answer to a caught panic.
+fn panicked(context: Option<&Context>) -> Response {
+    Failure::panic(context.map_or("", Context::request_id)).into_response()
+}
+
 #[cfg(test)]
 mod tests {
     use super::trim;
@@ -201,9 +206,4 @@ mod tests {
         assert_eq!(trim("disabled backtrace"), "disabled backtrace");
         assert_eq!(trim("  1: __rust_end_short_backtrace"), "");
     }
-}
-
-/// FC's answer to a caught panic.
-fn panicked(context: Option<&Context>) -> Response {
-    Failure::panic(context.map_or("", Context::request_id)).into_response()
 }
