@@ -22,7 +22,10 @@ import urllib.request
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGET = os.path.join(ROOT, "target", "release")
 SERVERS = ["fc", "axum", "hyper"]
-DURATION = os.environ.get("BENCH_DURATION", "10s")
+DURATION = os.environ.get("BENCH_DURATION", "8s")
+# Load runs interleave the servers, round after round, and keep each one's median:
+# a shared machine's noise then hits all three alike.
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 COLD_STARTS = int(os.environ.get("BENCH_COLD_STARTS", "20"))
 EVENT = json.dumps({"id": 1, "items": ["x" * 60 for _ in range(14)], "note": "n" * 40})
 assert 900 <= len(EVENT) <= 1100, len(EVENT)
@@ -118,6 +121,17 @@ def load(name):
         proc.wait()
 
 
+def median_load(name, runs):
+    """Each figure's median over the rounds."""
+    pick = lambda key, i=None: statistics.median(r[key] if i is None else r[key][i] for r in runs)
+    return {
+        "idle": pick("idle"),
+        "peak": max(r["peak"] for r in runs),
+        "c1": tuple(pick("c1", i) for i in range(3)),
+        "c16": tuple(pick("c16", i) for i in range(3)),
+    }
+
+
 def big_event(name, size=20 * 1024 * 1024):
     port = free_port()
     proc = start(name, port)
@@ -181,7 +195,11 @@ def build_times(features):
 
 def main():
     sh("cargo", "build", "--quiet", "--release", "-p", "fc-bench")
-    results = {name: load(name) for name in SERVERS}
+    runs = {name: [] for name in SERVERS}
+    for _ in range(ROUNDS):
+        for name in SERVERS:
+            runs[name].append(load(name))
+    results = {name: median_load(name, runs[name]) for name in SERVERS}
     for name in SERVERS:
         results[name]["big"] = big_event(name)
         results[name]["cold"] = cold_start(name)
@@ -201,7 +219,8 @@ def main():
     mb = lambda kib: f"{kib / 1024:.1f} MB"
     lines = [
         f"Machine: {platform.machine()}, {os.cpu_count()} CPUs ({cpu_model()}), Linux {platform.release()}; "
-        f"servers on CPU 0, wrk on CPU 1, {DURATION} per run, 1 KB JSON event.",
+        f"servers on CPU 0, wrk on CPU 1, 1 KB JSON event; load figures are medians of {ROUNDS} "
+        f"interleaved rounds of {DURATION} per server and concurrency.",
         "",
         "| figure | fc | raw axum | raw hyper | fc / axum |",
         "|---|---|---|---|---|",
