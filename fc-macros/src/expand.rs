@@ -26,22 +26,53 @@ fn blame(ty: &Type) -> Span {
     }
 }
 
+/// What every expansion takes from the user's function.
+struct Parts<'a> {
+    function: &'a syn::ItemFn,
+    vis: &'a syn::Visibility,
+    name: &'a syn::Ident,
+    name_str: String,
+    route: syn::Ident,
+    /// Blamed for what concerns the call (`.await`, `Send`).
+    fn_span: Span,
+    /// Blamed for what concerns the return type.
+    ret_span: Span,
+}
+
+impl<'a> Parts<'a> {
+    fn of(handler: &Handler<'a>) -> Self {
+        let function = handler.function;
+        let name = &function.sig.ident;
+        Parts {
+            function,
+            vis: &function.vis,
+            name,
+            name_str: name.to_string(),
+            route: route_fn(name),
+            fn_span: function.sig.fn_token.span,
+            ret_span: match &function.sig.output {
+                ReturnType::Type(_, ty) => blame(ty),
+                ReturnType::Default => name.span(),
+            },
+        }
+    }
+}
+
 /// The user's function, unchanged, and beside it a hidden function,
 /// `__fc_route_of_<name>`, that `fc::routes!` calls to register it.
 pub(crate) fn expand(handler: &Handler<'_>) -> TokenStream {
     if handler.kind == Kind::Http {
         return expand_http(handler);
     }
-    let function = handler.function;
-    let vis = &function.vis;
-    let name = &function.sig.ident;
-    let name_str = name.to_string();
-    let route = route_fn(name);
-    let fn_span = function.sig.fn_token.span;
-    let ret_span = match &function.sig.output {
-        ReturnType::Type(_, ty) => blame(ty),
-        ReturnType::Default => function.sig.ident.span(),
-    };
+    let Parts {
+        function,
+        vis,
+        name,
+        name_str,
+        route,
+        fn_span,
+        ret_span,
+    } = Parts::of(handler);
 
     let arg_names: Vec<_> = (0..handler.args.len())
         .map(|i| format_ident!("__fc_arg{}", i))
@@ -139,16 +170,15 @@ pub(crate) fn expand(handler: &Handler<'_>) -> TokenStream {
 /// `#[fc::http]`: an app built once from `fn() -> Router`, or a handler called with
 /// every request.
 fn expand_http(handler: &Handler<'_>) -> TokenStream {
-    let function = handler.function;
-    let vis = &function.vis;
-    let name = &function.sig.ident;
-    let name_str = name.to_string();
-    let route = route_fn(name);
-    let fn_span = function.sig.fn_token.span;
-    let ret_span = match &function.sig.output {
-        ReturnType::Type(_, ty) => blame(ty),
-        ReturnType::Default => function.sig.ident.span(),
-    };
+    let Parts {
+        function,
+        vis,
+        name,
+        name_str,
+        route,
+        fn_span,
+        ret_span,
+    } = Parts::of(handler);
     let awaited = match function.sig.asyncness {
         Some(_) => quote_spanned! {fn_span=> .await },
         None => TokenStream::new(),
