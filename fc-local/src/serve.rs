@@ -310,24 +310,9 @@ impl Door {
 
     async fn exchange(&self, request: Request<Body>) -> Result<Reply, String> {
         let mut conn = self.pool.get().await?;
-        let start = Instant::now();
-        let response = tokio::time::timeout(self.timeout, conn.send(request))
-            .await
-            .map_err(|_| format!("no response within {} s", self.timeout.as_secs()))??;
+        let reply = client::exchange(&mut conn, request, self.timeout).await?;
         self.pool.put(conn);
-        let (parts, body) = response.into_parts();
-        let body = tokio::time::timeout(self.timeout, body.collect())
-            .await
-            .map_err(|_| format!("no whole response within {} s", self.timeout.as_secs()))?
-            .map_err(|e| format!("reading the response: {e}"))?
-            .to_bytes();
-        Ok(Reply {
-            status: parts.status,
-            version: parts.version,
-            headers: parts.headers,
-            body,
-            elapsed: start.elapsed(),
-        })
+        Ok(reply)
     }
 
     fn heading(&self, what: &str, id: &str, result: &Result<Reply, String>) -> String {
