@@ -6,31 +6,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use http::{HeaderMap, HeaderName, HeaderValue};
+use http::{HeaderMap, HeaderName};
 
-/// Header names FC sets on every request (see the contract, §4).
-pub(crate) mod header {
-    pub(crate) const REQUEST_ID: &str = "x-fc-request-id";
-    pub(crate) const ACCESS_KEY_ID: &str = "x-fc-access-key-id";
-    pub(crate) const ACCESS_KEY_SECRET: &str = "x-fc-access-key-secret";
-    pub(crate) const SECURITY_TOKEN: &str = "x-fc-security-token";
-    pub(crate) const FUNCTION_NAME: &str = "x-fc-function-name";
-    pub(crate) const FUNCTION_HANDLER: &str = "x-fc-function-handler";
-    pub(crate) const FUNCTION_MEMORY: &str = "x-fc-function-memory";
-    pub(crate) const FUNCTION_TIMEOUT: &str = "x-fc-function-timeout";
-    pub(crate) const INITIALIZATION_TIMEOUT: &str = "x-fc-initialization-timeout";
-    pub(crate) const REGION: &str = "x-fc-region";
-    pub(crate) const ACCOUNT_ID: &str = "x-fc-account-id";
-    pub(crate) const QUALIFIER: &str = "x-fc-qualifier";
-    pub(crate) const VERSION_ID: &str = "x-fc-version-id";
-    pub(crate) const SERVICE_NAME: &str = "x-fc-service-name";
-    pub(crate) const LOG_PROJECT: &str = "x-fc-service-logproject";
-    pub(crate) const LOG_STORE: &str = "x-fc-service-logstore";
-    pub(crate) const RETRY_COUNT: &str = "x-fc-retry-count";
-    pub(crate) const CONTROL_PATH: &str = "x-fc-control-path";
-    pub(crate) const BASE_PATH: &str = "x-fc-base-path";
-    pub(crate) const STATUS: &str = "x-fc-status";
-}
+use crate::header::{self, text};
 
 /// The longest request id kept (FC's are 32 to 36 characters): every marker and log
 /// line carries it, and none may exceed FC's 32 KB.
@@ -387,15 +365,6 @@ impl Env {
     }
 }
 
-/// A header's value as text; missing, empty or non-text values are `None`.
-pub(crate) fn text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get(name)
-        .and_then(|v: &HeaderValue| v.to_str().ok())
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-}
-
 /// Whole seconds, as FC sends them; anything else is `None`.
 fn seconds(value: &str) -> Option<Duration> {
     value.parse::<u64>().ok().map(Duration::from_secs)
@@ -422,6 +391,7 @@ pub(crate) fn generate_request_id() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use http::HeaderValue;
 
     fn ctx(pairs: &[(&str, &str)], env: Env) -> Context {
         let mut headers = HeaderMap::new();

@@ -1,8 +1,11 @@
-//! Which kind of request FC sent: by `x-fc-control-path`, else by method and path.
+//! Which kind of request FC sent (by `x-fc-control-path`, else by method and path),
+//! and what fc does for each kind: the one place that answers "which markers, is it
+//! an invocation, whose status counts".
 
 use http::{HeaderMap, Method};
 
-use crate::context::{header, text};
+use crate::header::{self, text};
+use crate::log::marker::Marker;
 
 /// The kinds of request FC sends a custom runtime (contract §3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -19,12 +22,47 @@ pub(crate) enum Kind {
     PreFreeze,
 }
 
+/// What fc does around one kind of request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Policy {
+    /// The marker lines printed around the request, if any.
+    pub(crate) marker: Option<Marker>,
+    /// An invocation of the function: the initializer runs first if it has not yet
+    /// succeeded, and the function's timeout applies.
+    pub(crate) invocation: bool,
+    /// The request goes to the HTTP app as it came (the context reads a copy of its
+    /// headers), and the app's own status goes to the client. Otherwise the headers
+    /// (all FC's) move into the context, and fc answers 200 on success, 404 on
+    /// failure.
+    pub(crate) forwarded: bool,
+}
+
 impl Kind {
-    /// A lifecycle hook's name, for log lines.
-    pub(crate) fn hook_name(self) -> &'static str {
+    /// What fc does around this kind of request.
+    pub(crate) const fn policy(self) -> Policy {
         match self {
-            Kind::PreFreeze => "pre-freeze",
-            _ => "pre-stop",
+            Kind::Invoke => Policy {
+                marker: Some(Marker::Invoke),
+                invocation: true,
+                forwarded: false,
+            },
+            Kind::Http => Policy {
+                marker: Some(Marker::Invoke),
+                invocation: true,
+                forwarded: true,
+            },
+            // `/initialize` prints its markers around the whole request.
+            Kind::Initialize => Policy {
+                marker: Some(Marker::Initialize),
+                invocation: false,
+                forwarded: false,
+            },
+            // Hooks are not invocations: they run in the span, without markers.
+            Kind::PreStop | Kind::PreFreeze => Policy {
+                marker: None,
+                invocation: false,
+                forwarded: false,
+            },
         }
     }
 }

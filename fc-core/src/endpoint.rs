@@ -4,31 +4,29 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll};
 
-use axum::Router;
 use axum::body::Body;
-use axum::extract::{DefaultBodyLimit, Request};
+use axum::extract::Request;
 use axum::response::Response;
 use bytes::{Bytes, BytesMut};
 use http::{HeaderMap, HeaderValue, header::CONTENT_LENGTH, header::CONTENT_TYPE};
 use http_body_util::BodyExt;
-use tokio::sync::OnceCell;
-use tower::{Service, ServiceExt};
+use tower::Service;
 
-use crate::context::{Context, header};
+use crate::context::Context;
 use crate::dispatch::Kind;
 use crate::error::Failure;
-use crate::handler::{BoxFuture, HookFn, HttpFn, Invocation, InvokeFn, Named, Reply};
-use crate::http_app::{sanitize, strip_base_path};
+use crate::http_function::HttpFunction;
 use crate::instance::Instance;
+use crate::macro_support::event::Invocation;
+use crate::macro_support::reply::Reply;
+use crate::routes::{BoxFuture, HookFn, InvokeFn, Named};
 
-/// Runs the event handler, the initializer or a lifecycle hook.
+/// Runs the event handler, the initializer, a lifecycle hook or the HTTP function.
 pub(crate) struct Endpoint {
     pub(crate) invoke: Option<Named<InvokeFn>>,
-    pub(crate) http: Option<Named<HttpFn>>,
+    pub(crate) http: Option<HttpFunction>,
     pub(crate) pre_stop: Option<Named<HookFn>>,
     pub(crate) pre_freeze: Option<Named<HookFn>>,
-    /// The HTTP function's router, built on its first invocation.
-    pub(crate) app: Arc<OnceCell<Router>>,
     pub(crate) instance: Arc<Instance>,
     pub(crate) body_limit: usize,
 }
@@ -85,72 +83,47 @@ impl Endpoint {
                 Ok(ok(reply))
             }
             Kind::Initialize => {
-                self.instance.initialize(&context, false).await?;
-                Ok(ok(empty()))
+                self.instance.initialize(&context).await?;
+                Ok(ok(Reply::empty()))
             }
-            Kind::PreStop | Kind::PreFreeze => {
-                let hook = match kind {
-                    Kind::PreStop => &self.pre_stop,
-                    _ => &self.pre_freeze,
-                };
-                // No hook registered: nothing to do, which FC counts as success.
-                if let Some(hook) = hook {
-                    tracing::info!("running the {} hook `{}`", kind.hook_name(), hook.name);
-                    (hook.handler)(context).await.map_err(|f| f.0)?;
-                }
-                Ok(ok(empty()))
-            }
-            Kind::Http => self.http(req, &context).await,
+            Kind::PreStop => hook("pre-stop", self.pre_stop.as_ref(), context).await,
+            Kind::PreFreeze => hook("pre-freeze", self.pre_freeze.as_ref(), context).await,
+            Kind::Http => match &self.http {
+                Some(http) => Ok(http.forward(req, &context).await),
+                None => Err(Failure::new(
+                    "NotFound",
+                    format!(
+                        "no HTTP handler for {} {}: this function serves events at POST /invoke",
+                        req.method(),
+                        req.uri().path()
+                    ),
+                )),
+            },
         }
     }
-
-    /// Forwards an HTTP invocation to the app, whole, and returns its response with
-    /// the headers FC forbids removed.
-    async fn http(&self, mut req: Request, context: &Context) -> Result<Response, Failure> {
-        let Some(http) = &self.http else {
-            return Err(Failure::new(
-                "NotFound",
-                format!(
-                    "no HTTP handler for {} {}: this function serves events at POST /invoke",
-                    req.method(),
-                    req.uri().path()
-                ),
-            ));
-        };
-        let limit = self.body_limit;
-        let router = self
-            .app
-            .get_or_init(|| async move {
-                // axum's extractors refuse bodies over 2 MB unless told otherwise.
-                (http.handler)().await.layer(DefaultBodyLimit::max(limit))
-            })
-            .await
-            .clone();
-        strip_base_path(&mut req, context.base_path());
-        req.extensions_mut()
-            .insert(Arc::clone(&self.instance.states));
-        let mut response = match router.oneshot(req).await {
-            Ok(response) => response,
-            Err(never) => match never {},
-        };
-        sanitize(response.headers_mut());
-        Ok(response)
-    }
 }
 
-fn empty() -> Reply {
-    Reply {
-        body: Bytes::new(),
-        content_type: "application/octet-stream",
+/// Runs a lifecycle hook. No hook registered: nothing to do, which FC counts as
+/// success.
+async fn hook(
+    which: &str,
+    hook: Option<&Named<HookFn>>,
+    context: Context,
+) -> Result<Response, Failure> {
+    if let Some(hook) = hook {
+        tracing::info!("running the {which} hook `{}`", hook.name);
+        (hook.handler)(context).await.map_err(|f| f.0)?;
     }
+    Ok(ok(Reply::empty()))
 }
 
-/// FC's success: 200 with `x-fc-status: 200`.
+/// A success: 200 with the reply's body and content type (the invocation layer adds
+/// `x-fc-status`).
 fn ok(reply: Reply) -> Response {
     let mut response = Response::new(Body::from(reply.body));
-    let headers = response.headers_mut();
-    headers.insert(header::STATUS, HeaderValue::from_static("200"));
-    headers.insert(CONTENT_TYPE, HeaderValue::from_static(reply.content_type));
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(reply.content_type));
     response
 }
 

@@ -11,8 +11,6 @@ use axum::response::Response;
 use http::{HeaderValue, StatusCode, header::CONTENT_TYPE};
 use serde::Serialize;
 
-use crate::context::header;
-
 /// A boxed error, the currency of [`Error`].
 pub type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 
@@ -184,17 +182,29 @@ impl Failure {
         )
     }
 
+    /// FC's failure answer: 404 with the JSON body, and the log text as a [`Report`]
+    /// for the invocation layer (which also writes `x-fc-status`).
     pub(crate) fn into_response(self) -> Response {
         let json = serde_json::to_vec(&self.body).unwrap_or_else(|_| b"{}".to_vec());
         let mut response = Response::new(Body::from(json));
         *response.status_mut() = StatusCode::NOT_FOUND;
         let headers = response.headers_mut();
-        headers.insert(header::STATUS, HeaderValue::from_static("404"));
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         response
             .extensions_mut()
             .insert(Report(Arc::from(self.log)));
         response
+    }
+}
+
+/// A failure on its way out of generated code: what the erased handlers return, and
+/// what `?` on any `Into<Error>` makes inside them.
+#[doc(hidden)]
+pub struct Fail(pub(crate) Failure);
+
+impl<E: Into<Error>> From<E> for Fail {
+    fn from(error: E) -> Self {
+        Fail(Failure::from_error(error.into()))
     }
 }
 
@@ -255,10 +265,9 @@ mod tests {
     }
 
     #[test]
-    fn failure_response_is_404_with_fc_status_and_report() {
+    fn failure_response_is_404_with_report() {
         let response = Failure::new("InvalidEvent", "bad").into_response();
         assert_eq!(response.status(), StatusCode::NOT_FOUND);
-        assert_eq!(response.headers()[header::STATUS], "404");
         let report = response.extensions().get::<Report>().unwrap();
         assert_eq!(&*report.0, "InvalidEvent: bad");
     }

@@ -6,9 +6,10 @@ use tokio::sync::OnceCell;
 
 use crate::context::Context;
 use crate::error::Failure;
-use crate::handler::{InitFn, Named};
-use crate::layers::catch_panic::CatchUnwind;
-use crate::log::{Marker, Output};
+use crate::log::Output;
+use crate::log::marker::Marker;
+use crate::panic::CatchUnwind;
+use crate::routes::{InitFn, Named};
 use crate::state::States;
 
 /// One per server: what `/initialize` runs, and what handlers share.
@@ -34,18 +35,33 @@ impl Instance {
         self.init.is_some() && !self.done.initialized()
     }
 
+    /// `/initialize`: runs the initializer unless it already succeeded. The request
+    /// itself is framed by `FC Initialize Start/End` lines.
+    pub(crate) async fn initialize(&self, ctx: &Context) -> Result<(), Failure> {
+        self.run_once(ctx, None).await
+    }
+
+    /// Before an invocation: runs the initializer if it has not yet succeeded (FC
+    /// configured without one, a local run), framed by its own `FC Initialize
+    /// Start/End` lines.
+    pub(crate) async fn ensure_initialized(&self, ctx: &Context) -> Result<(), Failure> {
+        if !self.needs_init() {
+            return Ok(());
+        }
+        self.run_once(ctx, Some(&self.output)).await
+    }
+
     /// Runs the initializer unless it already succeeded. Concurrent callers wait for
     /// the one that runs it; when it fails (or panics), that caller gets the failure
     /// and the next caller tries again. With `markers`, the run is framed by
-    /// `FC Initialize Start/End` lines (an invocation that runs the initializer
-    /// first); `/initialize` itself prints them around the whole request.
-    pub(crate) async fn initialize(&self, ctx: &Context, markers: bool) -> Result<(), Failure> {
+    /// `FC Initialize Start/End` lines.
+    async fn run_once(&self, ctx: &Context, markers: Option<&Output>) -> Result<(), Failure> {
         let Some(init) = &self.init else {
             return Ok(());
         };
         self.done
             .get_or_try_init(|| async {
-                let _marker = markers.then(|| Marker::Initialize.start(ctx, &self.output));
+                let _marker = markers.map(|output| Marker::Initialize.start(ctx, output));
                 let handler = Arc::clone(&init.handler);
                 let context = ctx.clone();
                 let run = CatchUnwind::new(Box::pin(async move { handler(context).await }));

@@ -2,32 +2,72 @@
 //! `x-fc-control-path`, [`Context`], error and panic mapping, marker lines and FC's
 //! log format.
 //!
-//! Use it through the `fc` crate, which adds the attributes
-//! (`#[fc::invoke]`, `#[fc::initialize]`) and `fc::routes!`.
+//! Use it through the `fc` crate, which adds the attributes (`#[fc::invoke]`,
+//! `#[fc::initialize]`, `#[fc::http]`, `#[fc::pre_stop]`, `#[fc::pre_freeze]`) and
+//! `fc::routes!`.
+//!
+//! # How a request flows
+//!
+//! An event invocation, `POST /invoke`, in the order its modules see it:
+//!
+//! 1. `server`: the accept loop hands each connection to `handle_connection`, which
+//!    serves it with hyper (keep-alive, no idle timeout, no `date` header).
+//! 2. `layers::stack` (assembled by `app::App::into_router`) is the service each request
+//!    goes through, outermost first:
+//!    - `layers::invocation`: `dispatch::classify` names the request's `Kind` from
+//!      `x-fc-control-path` (else method and path), and `Kind::policy` says what
+//!      that kind gets. The headers become a [`Context`] (`context`, names in
+//!      `header`), a span carries the request id, `instance` runs the initializer
+//!      first if it has not yet succeeded, `log::marker` prints `FC Invoke Start`,
+//!      and the function's deadline starts;
+//!    - `layers::catch_panic` turns a panic below it into FC's 404 (`panic` holds the
+//!      hook that logs it);
+//!    - the user's own layers (`App::layer`);
+//!    - `endpoint`: reads the body, and calls the erased handler from `routes`, which
+//!      the code `#[fc::invoke]` generated decodes (`macro_support::event`) and
+//!      answers (`macro_support::reply`) through.
+//! 3. On the way back, `layers::invocation`'s `finish` logs the failure report an
+//!    `error::Failure` left in the response, and writes the status and
+//!    `x-fc-status` (the only place that does); the End marker prints when the
+//!    response body is done (`InvocationBody`).
+//!
+//! `POST /initialize` and the hooks (`GET /pre-stop`, `GET /pre-freeze`) take the
+//! same path with their own policy. An HTTP function's request (`Kind::Http`) keeps
+//! its headers, and the endpoint hands it to `http_function::HttpFunction`, which
+//! builds the user's app once, strips FC's base path, forwards the request whole and
+//! drops the response headers FC forbids; `extract` makes `Context` and `State<T>`
+//! axum extractors. `log` writes all of it in FC's line format (`log::format`,
+//! `log::time`) to an `log::Output`.
 
+mod app;
 mod context;
 mod dispatch;
 mod endpoint;
 mod error;
 #[cfg(feature = "events")]
 pub mod events;
-mod handler;
-mod http_app;
+mod extract;
+mod header;
+mod http_function;
 mod instance;
 mod layers;
 pub mod log;
+mod macro_support;
+mod panic;
 #[cfg(test)]
 mod proptests;
+mod routes;
 mod server;
 mod state;
 pub mod testing;
 
+pub use app::{App, DEFAULT_BODY_LIMIT, DEFAULT_DRAIN_TIME, DEFAULT_RUNTIME_NAME};
 pub use bytes::Bytes;
 pub use context::{Context, Credentials};
 pub use error::{BoxError, Error};
-pub use handler::Routes;
-pub use http_app::StateRejection;
-pub use server::{App, DEFAULT_BODY_LIMIT, DEFAULT_DRAIN_TIME, DEFAULT_RUNTIME_NAME, run};
+pub use extract::StateRejection;
+pub use routes::Routes;
+pub use server::run;
 pub use state::State;
 
 /// HTTP types: the `http` crate's (`HeaderMap`, `StatusCode`, …), with `Request` and
@@ -49,11 +89,15 @@ pub use axum;
 /// What the attributes and `fc::routes!` expand to. Not public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::handler::{
-        DecodeJson, DecodeRaw, Fail, HttpRoute, InitRoute, IntoHttpApp, Invocation, InvokeRoute,
-        PreFreezeRoute, PreStopRoute, Probe, ReplyJson, ReplyRaw, RoutesBuilder, SplitPlain,
-        SplitResult, hook_done, http_request, http_response, keep_state, probe,
+    pub use crate::error::Fail;
+    pub use crate::macro_support::builder::{
+        HttpRoute, InitRoute, InvokeRoute, PreFreezeRoute, PreStopRoute, RoutesBuilder,
     };
+    pub use crate::macro_support::event::{DecodeJson, DecodeRaw, Invocation};
+    pub use crate::macro_support::http::{IntoHttpApp, http_request, http_response};
+    pub use crate::macro_support::lifecycle::{hook_done, keep_state};
+    pub use crate::macro_support::reply::{ReplyJson, ReplyRaw, SplitPlain, SplitResult};
+    pub use crate::macro_support::{Probe, probe};
     pub use crate::{Context, State};
     pub use axum::extract::Request;
 }

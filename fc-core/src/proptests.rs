@@ -10,9 +10,11 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use proptest::prelude::*;
 use serde::Deserialize;
 
-use crate::context::{Context, Env, header};
+use crate::context::{Context, Env};
 use crate::dispatch::classify;
-use crate::handler::{DecodeRaw, Probe, decode_json};
+use crate::header;
+use crate::macro_support::Probe;
+use crate::macro_support::event::{DecodeRaw, decode_json};
 
 const NAMES: [&str; 16] = [
     header::REQUEST_ID,

@@ -43,9 +43,10 @@ use tracing::Dispatch;
 use tracing::instrument::WithSubscriber;
 use tracing_subscriber::layer::SubscriberExt;
 
-use crate::context::{generate_request_id, header};
+use crate::app::App;
+use crate::context::generate_request_id;
+use crate::header;
 use crate::log::Output;
-use crate::server::App;
 
 /// An app under test: every request runs in process through fc's full stack, with
 /// markers and log lines captured.

@@ -8,8 +8,9 @@ use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 
+use crate::error::Fail;
 use crate::error::Failure;
-use crate::handler::{Fail, RawEvent};
+use crate::macro_support::event::RawEvent;
 
 /// An event decoded from CBOR rather than JSON.
 ///
@@ -164,7 +165,8 @@ mod tests {
     use crate::events::TablestoreEvent;
     use crate::events::TablestoreValue;
     use crate::events::testing::fixture;
-    use crate::handler::{DecodeRaw as _, Probe};
+    use crate::macro_support::Probe;
+    use crate::macro_support::event::DecodeRaw as _;
 
     const SAMPLE: &str = fixture!("tablestore-as-json.json");
     /// The sample, CBOR-encoded (made from the JSON sample by `fixture_is_the_sample`).

@@ -116,7 +116,7 @@ mod testing {
 
     /// Parses `json` the way `#[fc::invoke]` does, panicking with its message.
     pub(crate) fn parse<T: DeserializeOwned>(json: &str) -> T {
-        match crate::handler::decode_json::<T>(json.as_bytes()) {
+        match crate::macro_support::event::decode_json::<T>(json.as_bytes()) {
             Ok(value) => value,
             Err(failure) => panic!("{}", failure.body.error_message),
         }
@@ -124,7 +124,7 @@ mod testing {
 
     /// The message `#[fc::invoke]` answers for `json` that does not parse as `T`.
     pub(crate) fn parse_error<T: DeserializeOwned + Debug>(json: &str) -> String {
-        match crate::handler::decode_json::<T>(json.as_bytes()) {
+        match crate::macro_support::event::decode_json::<T>(json.as_bytes()) {
             Ok(value) => panic!("parsed: {value:?}"),
             Err(failure) => {
                 assert_eq!(failure.body.error_type, "InvalidEvent");

@@ -1,39 +1,32 @@
 //! The outermost layer: every request FC sends becomes an invocation with a
-//! [`Context`], a span carrying its request id, FC's Start/End markers, a logged
-//! failure report, and a status FC understands.
+//! [`Context`], a span carrying its request id, FC's Start/End markers, the
+//! initializer run first and the function's deadline (for invocations), a logged
+//! failure report, and a status FC understands. What each of these means for each
+//! kind of request is [`Kind::policy`]'s to say.
 
 use std::convert::Infallible;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll};
-
-use std::pin::Pin;
 
 use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::Request;
 use axum::response::Response;
 use http::{HeaderValue, StatusCode};
 use http_body::{Frame, SizeHint};
-use tower::util::{BoxCloneSyncService, Oneshot};
-use tower::{Service, ServiceExt};
+use tower::util::Oneshot;
+use tower::{Layer, Service, ServiceExt};
 use tracing::{Instrument, Span};
 
-use crate::context::{Context, Env, header};
-use crate::dispatch::{self, Kind};
+use crate::context::{Context, Env};
+use crate::dispatch::{self, Policy};
 use crate::error::{Failure, Report};
-use crate::handler::BoxFuture;
+use crate::header;
 use crate::instance::Instance;
-use crate::layers::catch_panic::{CatchPanicService, catching};
-use crate::log::{Marker, MarkerGuard, Output};
-
-pub(crate) type Inner = CatchPanicService<BoxCloneSyncService<Request, Response, Infallible>>;
-
-/// Turns requests into invocations around the inner stack (panic catching, the user's
-/// layers, the endpoint).
-#[derive(Clone)]
-pub(crate) struct InvocationService {
-    pub(crate) inner: Inner,
-    pub(crate) shared: Arc<Shared>,
-}
+use crate::log::Output;
+use crate::log::marker::MarkerGuard;
+use crate::panic::catching;
+use crate::routes::BoxFuture;
 
 /// What every invocation needs, built once.
 pub(crate) struct Shared {
@@ -42,6 +35,39 @@ pub(crate) struct Shared {
     pub(crate) output: Output,
     /// Answer with a timeout failure at `x-fc-function-timeout`.
     pub(crate) enforce_deadline: bool,
+}
+
+/// Makes every request an invocation around the inner stack.
+#[derive(Clone)]
+pub(crate) struct InvocationLayer {
+    shared: Arc<Shared>,
+}
+
+impl InvocationLayer {
+    pub(crate) fn new(shared: Shared) -> Self {
+        Self {
+            shared: Arc::new(shared),
+        }
+    }
+}
+
+impl<S> Layer<S> for InvocationLayer {
+    type Service = InvocationService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        InvocationService {
+            inner,
+            shared: Arc::clone(&self.shared),
+        }
+    }
+}
+
+/// Turns requests into invocations around the inner stack (panic catching, the user's
+/// layers, the endpoint).
+#[derive(Clone)]
+pub(crate) struct InvocationService<S> {
+    inner: S,
+    shared: Arc<Shared>,
 }
 
 /// The failure FC gets when an invocation outlives the function's timeout.
@@ -53,7 +79,11 @@ fn timed_out(context: &Context) -> Failure {
     )
 }
 
-impl Service<Request> for InvocationService {
+impl<S> Service<Request> for InvocationService<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
     type Response = Response;
     type Error = Infallible;
     type Future = BoxFuture<Result<Response, Infallible>>;
@@ -65,12 +95,14 @@ impl Service<Request> for InvocationService {
 
     fn call(&mut self, mut req: Request) -> Self::Future {
         let kind = dispatch::classify(req.method(), req.uri().path(), req.headers());
-        // An HTTP function's app gets the request as it came, so its context reads a
-        // copy of the headers. Any other request's headers (FC's own) move into the
+        let policy = kind.policy();
+        // A forwarded request reaches the app as it came, so its context reads a copy
+        // of the headers. Any other request's headers (FC's own) move into the
         // context: no copy on the hot path; layers read them with `Context::headers`.
-        let headers = match kind {
-            Kind::Http => req.headers().clone(),
-            _ => std::mem::take(req.headers_mut()),
+        let headers = if policy.forwarded {
+            req.headers().clone()
+        } else {
+            std::mem::take(req.headers_mut())
         };
         let context = Context::new(headers, Arc::clone(&self.shared.env));
         // ERROR level so that no RUST_LOG filter drops the span and, with it, the
@@ -78,30 +110,23 @@ impl Service<Request> for InvocationService {
         let span = tracing::error_span!("fc_invocation", request_id = %context.request_id());
         req.extensions_mut().insert(kind);
         req.extensions_mut().insert(context.clone());
-        let inner: Oneshot<Inner, Request> = self.inner.clone().oneshot(req);
+        let inner: Oneshot<S, Request> = self.inner.clone().oneshot(req);
         let shared = Arc::clone(&self.shared);
         Box::pin(
             async move {
                 let output = &shared.output;
-                // Hooks are not invocations: they run in the span, without markers.
-                let marker = match kind {
-                    Kind::Initialize => Some(Marker::Initialize),
-                    Kind::Invoke | Kind::Http => Some(Marker::Invoke),
-                    Kind::PreStop | Kind::PreFreeze => None,
-                };
-                let invocation = marker == Some(Marker::Invoke);
-                if invocation && shared.instance.needs_init() {
-                    // An invocation before any /initialize: run the initializer first.
-                    if let Err(failure) = shared.instance.initialize(&context, true).await {
-                        let guard = marker.map(|m| m.start(&context, output));
-                        let response = finish(kind, failure.into_response());
+                if policy.invocation {
+                    // An invocation before any /initialize: the initializer first.
+                    if let Err(failure) = shared.instance.ensure_initialized(&context).await {
+                        let guard = policy.marker.map(|m| m.start(&context, output));
+                        let response = finish(policy, failure.into_response());
                         return Ok(InvocationBody::wrap(response, guard));
                     }
                 }
-                let guard = marker.map(|m| m.start(&context, output));
+                let guard = policy.marker.map(|m| m.start(&context, output));
                 let deadline = context
                     .deadline()
-                    .filter(|_| invocation && shared.enforce_deadline);
+                    .filter(|_| policy.invocation && shared.enforce_deadline);
                 let result = match deadline {
                     Some(deadline) => tokio::time::timeout_at(deadline.into(), inner).await,
                     None => Ok(inner.await),
@@ -112,7 +137,7 @@ impl Service<Request> for InvocationService {
                     // The handler's future is dropped: it stops at its next await.
                     Err(_elapsed) => timed_out(&context).into_response(),
                 };
-                Ok(InvocationBody::wrap(finish(kind, response), guard))
+                Ok(InvocationBody::wrap(finish(policy, response), guard))
             }
             .instrument(span),
         )
@@ -120,9 +145,10 @@ impl Service<Request> for InvocationService {
 }
 
 /// Logs the failure report, if any, and makes the status one FC understands: a
-/// failure is 404 with `x-fc-status: 404`; an HTTP function's own status passes
-/// through with `x-fc-status: 200`; anything else answers 200 or 404.
-fn finish(kind: Kind, mut response: Response) -> Response {
+/// failure is 404 with `x-fc-status: 404`; a forwarded request's own status passes
+/// through with `x-fc-status: 200`; anything else answers 200 or 404. The one writer
+/// of `x-fc-status`.
+fn finish(policy: Policy, mut response: Response) -> Response {
     let failed = match response.extensions().get::<Report>() {
         Some(Report(text)) => {
             tracing::error!("{text}");
@@ -133,7 +159,7 @@ fn finish(kind: Kind, mut response: Response) -> Response {
     let status = response.status();
     let ok = if failed {
         false
-    } else if kind == Kind::Http {
+    } else if policy.forwarded {
         true
     } else {
         if status != StatusCode::OK {
@@ -141,7 +167,7 @@ fn finish(kind: Kind, mut response: Response) -> Response {
         }
         status == StatusCode::OK
     };
-    if kind != Kind::Http || failed {
+    if !policy.forwarded || failed {
         *response.status_mut() = if ok {
             StatusCode::OK
         } else {
@@ -200,5 +226,41 @@ impl HttpBody for InvocationBody {
 
     fn size_hint(&self) -> SizeHint {
         self.inner.size_hint()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dispatch::Kind;
+
+    #[test]
+    fn failures_are_404_with_fc_status_404() {
+        for kind in [Kind::Invoke, Kind::Http, Kind::Initialize, Kind::PreStop] {
+            let response = finish(
+                kind.policy(),
+                Failure::new("InvalidEvent", "bad").into_response(),
+            );
+            assert_eq!(response.status(), StatusCode::NOT_FOUND, "{kind:?}");
+            assert_eq!(response.headers()[header::STATUS], "404", "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn forwarded_status_passes_through_with_fc_status_200() {
+        let teapot = || {
+            let mut response = Response::new(Body::empty());
+            *response.status_mut() = StatusCode::IM_A_TEAPOT;
+            response
+        };
+        let http = finish(Kind::Http.policy(), teapot());
+        assert_eq!(http.status(), StatusCode::IM_A_TEAPOT);
+        assert_eq!(http.headers()[header::STATUS], "200");
+        let event = finish(Kind::Invoke.policy(), teapot());
+        assert_eq!(event.status(), StatusCode::NOT_FOUND);
+        assert_eq!(event.headers()[header::STATUS], "404");
+        let fine = finish(Kind::Invoke.policy(), Response::new(Body::empty()));
+        assert_eq!(fine.status(), StatusCode::OK);
+        assert_eq!(fine.headers()[header::STATUS], "200");
     }
 }

@@ -1,18 +1,67 @@
-//! HTTP functions: the base path FC puts in front, the response headers FC forbids,
-//! and `Context` / `State<T>` as axum extractors.
+//! HTTP functions: [`HttpFunction`] holds the user's app, built on its first
+//! invocation, and forwards each HTTP invocation to it whole: the base path FC puts in
+//! front is stripped, the instance state is attached, and the response headers FC
+//! forbids are dropped.
 
-use std::convert::Infallible;
 use std::sync::Arc;
 
-use axum::extract::{FromRequestParts, OriginalUri, Request};
-use axum::response::{IntoResponse, Response};
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, OriginalUri, Request};
+use axum::response::Response;
 use http::header::{CONNECTION, CONTENT_DISPOSITION, CONTENT_LENGTH, DATE, SERVER};
-use http::request::Parts;
 use http::{HeaderMap, HeaderName, Uri};
+use tokio::sync::OnceCell;
+use tower::ServiceExt;
 
 use crate::context::Context;
-use crate::error::Failure;
-use crate::state::{State, States};
+use crate::routes::{HttpFn, Named};
+use crate::state::States;
+
+/// The user's `#[fc::http]` function and the app it builds, once per instance.
+pub(crate) struct HttpFunction {
+    build: Named<HttpFn>,
+    app: OnceCell<Router>,
+    body_limit: usize,
+    states: Arc<States>,
+}
+
+impl HttpFunction {
+    pub(crate) fn new(build: Named<HttpFn>, body_limit: usize, states: Arc<States>) -> Self {
+        Self {
+            build,
+            app: OnceCell::new(),
+            body_limit,
+            states,
+        }
+    }
+
+    /// The app, built by its first caller while the others wait.
+    async fn app(&self) -> Router {
+        self.app
+            .get_or_init(|| async {
+                // axum's extractors refuse bodies over 2 MB unless told otherwise.
+                (self.build.handler)()
+                    .await
+                    .layer(DefaultBodyLimit::max(self.body_limit))
+            })
+            .await
+            .clone()
+    }
+
+    /// Forwards an HTTP invocation to the app, whole, and returns its response with
+    /// the headers FC forbids removed.
+    pub(crate) async fn forward(&self, mut req: Request, context: &Context) -> Response {
+        let app = self.app().await;
+        strip_base_path(&mut req, context.base_path());
+        req.extensions_mut().insert(Arc::clone(&self.states));
+        let mut response = match app.oneshot(req).await {
+            Ok(response) => response,
+            Err(never) => match never {},
+        };
+        sanitize(response.headers_mut());
+        response
+    }
+}
 
 /// FC answers 502 when the response headers exceed this.
 const MAX_RESPONSE_HEADERS: usize = 8 * 1024;
@@ -94,49 +143,6 @@ pub(crate) fn sanitize(headers: &mut HeaderMap) {
         tracing::warn!(
             "the response headers take {size} bytes; FC answers 502 above {MAX_RESPONSE_HEADERS}"
         );
-    }
-}
-
-/// `fc::Context` as an axum extractor in HTTP functions.
-impl<S: Send + Sync> FromRequestParts<S> for Context {
-    type Rejection = Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(match parts.extensions.get::<Context>() {
-            Some(context) => context.clone(),
-            // Outside fc's stack (a router served some other way): read the headers.
-            None => Context::from_headers(parts.headers.clone()),
-        })
-    }
-}
-
-/// Why `fc::State<T>` could not be extracted: no state of that type. Answers FC's 404.
-#[derive(Debug)]
-pub struct StateRejection(Failure);
-
-impl IntoResponse for StateRejection {
-    fn into_response(self) -> Response {
-        self.0.into_response()
-    }
-}
-
-/// `fc::State<T>` as an axum extractor in HTTP functions: the initializer's value, or
-/// one set with `App::state`.
-impl<T, S> FromRequestParts<S> for State<T>
-where
-    T: Send + Sync + 'static,
-    S: Send + Sync,
-{
-    type Rejection = StateRejection;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        match parts.extensions.get::<Arc<States>>() {
-            Some(states) => states.get::<T>().map_err(StateRejection),
-            None => Err(StateRejection(Failure::new(
-                "MissingState",
-                "fc::State is only available in apps served by fc",
-            ))),
-        }
     }
 }
 

@@ -1,0 +1,267 @@
+//! [`App`]: everything configurable about a function's server, and the stack it
+//! builds.
+
+use std::any::TypeId;
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::fmt;
+use std::io;
+use std::net::Ipv4Addr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::response::IntoResponse;
+use tokio::net::TcpListener;
+use tower::util::BoxCloneSyncService;
+use tower::{Layer, Service, ServiceExt};
+
+use crate::context::Env;
+use crate::endpoint::Endpoint;
+use crate::http_function::HttpFunction;
+use crate::instance::Instance;
+use crate::layers::invocation::Shared;
+use crate::layers::{self, LayerFn, Svc};
+use crate::log::{self, Output};
+use crate::panic;
+use crate::routes::{AnyArc, Routes};
+use crate::server;
+use crate::state::States;
+
+/// FC's limit for a synchronous invocation's body, and fc's default (32 MiB).
+pub const DEFAULT_BODY_LIMIT: usize = 32 * 1024 * 1024;
+/// The name in the start-up line `FunctionCompute <name> runtime inited.`; not an
+/// official FC language name, as FC asks.
+pub const DEFAULT_RUNTIME_NAME: &str = "fc-rust";
+/// How long a shutdown waits for invocations in flight, by default.
+pub const DEFAULT_DRAIN_TIME: Duration = Duration::from_secs(10);
+
+/// Everything configurable about a function's server.
+///
+/// ```no_run
+/// #[fc::invoke]
+/// async fn echo(event: fc::Bytes) -> fc::Bytes {
+///     event
+/// }
+///
+/// #[tokio::main]
+/// async fn main() -> std::io::Result<()> {
+///     fc::App::new()
+///         .routes(fc::routes![echo])
+///         .runtime_name("my-runtime")
+///         .body_limit(8 * 1024 * 1024)
+///         .serve()
+///         .await
+/// }
+/// ```
+pub struct App {
+    routes: Routes,
+    port: Option<u16>,
+    runtime_name: Cow<'static, str>,
+    body_limit: usize,
+    layers: Vec<LayerFn>,
+    states: HashMap<TypeId, AnyArc>,
+    output: Output,
+    drain_time: Duration,
+    enforce_deadline: bool,
+}
+
+impl Default for App {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for App {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("App")
+            .field("routes", &self.routes)
+            .field("port", &self.port)
+            .field("runtime_name", &self.runtime_name)
+            .field("body_limit", &self.body_limit)
+            .field("layers", &self.layers.len())
+            .field("states", &self.states.len())
+            .field("drain_time", &self.drain_time)
+            .field("enforce_deadline", &self.enforce_deadline)
+            .finish()
+    }
+}
+
+impl From<Routes> for App {
+    fn from(routes: Routes) -> Self {
+        App::new().routes(routes)
+    }
+}
+
+impl App {
+    /// An app with no functions, listening where FC says (see [`App::port`]).
+    pub fn new() -> Self {
+        Self {
+            routes: Routes::default(),
+            port: None,
+            runtime_name: Cow::Borrowed(DEFAULT_RUNTIME_NAME),
+            body_limit: DEFAULT_BODY_LIMIT,
+            layers: Vec::new(),
+            states: HashMap::new(),
+            output: Output::stdout(),
+            drain_time: DEFAULT_DRAIN_TIME,
+            enforce_deadline: true,
+        }
+    }
+
+    /// Adds the functions collected by `fc::routes![..]`.
+    ///
+    /// # Panics
+    /// When two `#[fc::invoke]` (or two `#[fc::initialize]`) functions meet; the
+    /// message names both.
+    pub fn routes(mut self, routes: Routes) -> Self {
+        self.routes = std::mem::take(&mut self.routes).merge(routes);
+        self
+    }
+
+    /// Listens on this port instead of `FC_CUSTOM_LISTEN_PORT`, `FC_SERVER_PORT` or
+    /// 9000. Port 0 picks a free one (logged at start-up).
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = Some(port);
+        self
+    }
+
+    /// The `<name>` in `FunctionCompute <name> runtime inited.` (default `fc-rust`).
+    pub fn runtime_name(mut self, name: impl Into<Cow<'static, str>>) -> Self {
+        self.runtime_name = name.into();
+        self
+    }
+
+    /// The largest event accepted, in bytes (default 32 MiB, FC's own limit). A larger
+    /// one is answered with 404 and `errorType` `EventTooLarge`.
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = bytes;
+        self
+    }
+
+    /// Sets instance state that handlers receive as `fc::State<T>`, for state that
+    /// needs no initializer, or for tests.
+    pub fn state<T: Send + Sync + 'static>(mut self, value: T) -> Self {
+        States::insert_fixed(&mut self.states, value);
+        self
+    }
+
+    /// How long a shutdown (SIGTERM, SIGINT) lets invocations in flight finish before
+    /// the server returns anyway, with a warning (default 10 s).
+    pub fn drain_time(mut self, drain_time: Duration) -> Self {
+        self.drain_time = drain_time;
+        self
+    }
+
+    /// Whether fc answers FC itself when an invocation outlives the function's
+    /// timeout (`x-fc-function-timeout`, counted from the request's arrival): 404 with
+    /// `errorType` `FunctionTimeout`, logged, with the End marker. On by default; the
+    /// handler's future is dropped at that point. Without the header there is no
+    /// deadline.
+    pub fn enforce_deadline(mut self, enforce: bool) -> Self {
+        self.enforce_deadline = enforce;
+        self
+    }
+
+    /// Where markers and (with fc's subscriber) log lines go; stdout by default.
+    pub fn output(mut self, output: Output) -> Self {
+        self.output = output;
+        self
+    }
+
+    /// Wraps every invocation in a tower layer (timeouts, metrics, …). Layers run
+    /// inside fc's own: they see the request with its [`Context`](crate::Context) in
+    /// the extensions, their panics are caught, and a status other than 200 from an
+    /// event invocation reaches FC as 404. The last layer added is the outermost.
+    ///
+    /// The headers of event, initializer and hook requests (all FC's `x-fc-*`) have
+    /// moved into the context by then: read them with
+    /// [`Context::headers`](crate::Context::headers). HTTP invocations keep theirs.
+    ///
+    /// ```
+    /// let app = fc::App::new().layer(tower::limit::ConcurrencyLimitLayer::new(64));
+    /// ```
+    pub fn layer<L>(mut self, layer: L) -> Self
+    where
+        L: Layer<Svc> + Send + 'static,
+        L::Service: Service<Request, Error = Infallible> + Clone + Send + Sync + 'static,
+        <L::Service as Service<Request>>::Response: IntoResponse + 'static,
+        <L::Service as Service<Request>>::Future: Send + 'static,
+    {
+        self.layers.push(Box::new(move |svc: Svc| {
+            BoxCloneSyncService::new(layer.layer(svc).map_response(IntoResponse::into_response))
+        }));
+        self
+    }
+
+    /// The app as an `axum::Router`, for tests (`tower::ServiceExt::oneshot`) or to
+    /// serve it yourself. Every request goes through fc's dispatch.
+    pub fn into_router(self) -> Router {
+        Router::new().fallback_service(self.into_service())
+    }
+
+    /// fc's stack around the user's functions: see [`layers::stack`].
+    fn into_service(self) -> layers::Stack {
+        panic::install_hook();
+        let instance = Arc::new(Instance::new(
+            self.routes.initialize,
+            States::new(self.states),
+            self.output.clone(),
+        ));
+        let endpoint = Endpoint {
+            invoke: self.routes.invoke,
+            http: self.routes.http.map(|build| {
+                HttpFunction::new(build, self.body_limit, Arc::clone(&instance.states))
+            }),
+            pre_stop: self.routes.pre_stop,
+            pre_freeze: self.routes.pre_freeze,
+            instance: Arc::clone(&instance),
+            body_limit: self.body_limit,
+        };
+        let shared = Shared {
+            env: Env::process(),
+            instance,
+            output: self.output,
+            enforce_deadline: self.enforce_deadline,
+        };
+        layers::stack(shared, self.layers, endpoint)
+    }
+
+    /// The port to listen on: [`App::port`], else `FC_CUSTOM_LISTEN_PORT`, else
+    /// `FC_SERVER_PORT`, else 9000.
+    fn resolve_port(&self) -> io::Result<u16> {
+        if let Some(port) = self.port {
+            return Ok(port);
+        }
+        server::port_from(|k| std::env::var(k).ok())
+    }
+
+    /// Binds `0.0.0.0` on the port FC gives, prints the runtime-inited line, and serves
+    /// until SIGTERM or SIGINT. Installs fc's log subscriber unless one is set.
+    pub async fn serve(self) -> io::Result<()> {
+        log::init(&self.output);
+        let port = self.resolve_port()?;
+        let listener = TcpListener::bind((Ipv4Addr::UNSPECIFIED, port))
+            .await
+            .map_err(|e| io::Error::new(e.kind(), format!("cannot listen on port {port}: {e}")))?;
+        self.serve_with(listener, server::shutdown_signal()).await
+    }
+
+    /// Serves on a listener you bound (tests bind `127.0.0.1:0`) until `shutdown`
+    /// completes, then lets invocations in flight finish (up to [`App::drain_time`]). Prints the
+    /// runtime-inited line once listening.
+    pub async fn serve_with(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send,
+    ) -> io::Result<()> {
+        let settings = server::Settings {
+            output: self.output.clone(),
+            drain_time: self.drain_time,
+            runtime_name: self.runtime_name.clone(),
+        };
+        server::serve(listener, self.into_router(), settings, shutdown).await
+    }
+}

@@ -1,0 +1,144 @@
+//! FC's marker lines around each invocation (`FC Invoke Start RequestId: <id>`, …),
+//! printed by a guard so the End line comes on every path, and, for `panic = "abort"`
+//! builds, the registry of invocations in flight whose End lines the panic hook
+//! prints before the process ends.
+
+use crate::context::Context;
+use crate::log::Output;
+
+/// The kind of lines FC requires around an invocation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Marker {
+    Invoke,
+    Initialize,
+}
+
+impl Marker {
+    fn word(self) -> &'static str {
+        match self {
+            Marker::Invoke => "Invoke",
+            Marker::Initialize => "Initialize",
+        }
+    }
+
+    /// Prints `FC <Kind> Start RequestId: <id>` now and the matching End line when the
+    /// returned guard drops: on success, failure, panic, or a dropped request alike.
+    pub(crate) fn start(self, context: &Context, output: &Output) -> MarkerGuard {
+        let request_id = context.request_id();
+        output.line(format_args!(
+            "FC {} Start RequestId: {request_id}",
+            self.word()
+        ));
+        let mut guard = MarkerGuard {
+            marker: self,
+            context: context.clone(),
+            output: output.clone(),
+            slot: None,
+        };
+        if cfg!(panic = "abort") {
+            guard.slot = Some(in_flight::register(&guard));
+        }
+        guard
+    }
+}
+
+/// Prints the End marker when dropped.
+#[derive(Debug)]
+pub(crate) struct MarkerGuard {
+    marker: Marker,
+    context: Context,
+    output: Output,
+    /// Where this invocation is listed among those in flight (`panic = "abort"` only).
+    slot: Option<u64>,
+}
+
+impl MarkerGuard {
+    fn end(&self) {
+        self.output.line(format_args!(
+            "FC {} End RequestId: {}",
+            self.marker.word(),
+            self.context.request_id()
+        ));
+    }
+}
+
+impl Drop for MarkerGuard {
+    fn drop(&mut self) {
+        if let Some(slot) = self.slot {
+            in_flight::unregister(slot);
+        }
+        self.end();
+    }
+}
+
+/// With `panic = "abort"`, a panic ends the process before any guard drops: the panic
+/// hook prints the End marker of every invocation in flight from this list.
+pub(crate) mod in_flight {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::{Mutex, PoisonError};
+
+    use super::{MarkerGuard, Output};
+
+    type Entry = (u64, super::Marker, String, Output);
+    static IN_FLIGHT: Mutex<Vec<Entry>> = Mutex::new(Vec::new());
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+
+    pub(super) fn register(guard: &MarkerGuard) -> u64 {
+        let slot = NEXT.fetch_add(1, Ordering::Relaxed);
+        let entry = (
+            slot,
+            guard.marker,
+            guard.context.request_id().to_owned(),
+            guard.output.clone(),
+        );
+        IN_FLIGHT
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(entry);
+        slot
+    }
+
+    pub(super) fn unregister(slot: u64) {
+        let mut list = IN_FLIGHT.lock().unwrap_or_else(PoisonError::into_inner);
+        list.retain(|(s, ..)| *s != slot);
+    }
+
+    /// Prints the End marker of every invocation in flight and flushes: the process
+    /// is about to abort. Never blocks (a panic hook must not deadlock).
+    pub(crate) fn end_all() {
+        let Ok(list) = IN_FLIGHT.try_lock() else {
+            return;
+        };
+        for (_, marker, request_id, output) in list.iter() {
+            output.line(format_args!(
+                "FC {} End RequestId: {request_id}",
+                marker.word()
+            ));
+            output.flush();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markers_print_start_then_end_on_drop() {
+        let context = |id: &str| {
+            let mut headers = http::HeaderMap::new();
+            headers.insert("x-fc-request-id", id.parse().unwrap());
+            Context::from_headers(headers)
+        };
+        let output = Output::capture();
+        let guard = Marker::Invoke.start(&context("req-1"), &output);
+        assert_eq!(output.captured(), "FC Invoke Start RequestId: req-1\n");
+        drop(guard);
+        drop(Marker::Initialize.start(&context("req-2"), &output));
+        assert_eq!(
+            output.captured(),
+            "FC Invoke Start RequestId: req-1\nFC Invoke End RequestId: req-1\n\
+             FC Initialize Start RequestId: req-2\nFC Initialize End RequestId: req-2\n"
+        );
+    }
+}
