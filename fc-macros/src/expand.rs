@@ -273,3 +273,144 @@ pub(crate) fn routes(paths: &[syn::Path]) -> TokenStream {
         __fc_routes.finish()
     }}
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::handler::Kind;
+    use quote::ToTokens;
+    use syn::{Item, ItemFn, parse_quote};
+
+    /// Expands a function that passes validation into its two items.
+    fn expand_fn(kind: Kind, function: &ItemFn) -> (ItemFn, ItemFn) {
+        let handler = match Handler::validate(kind, function) {
+            Ok(handler) => handler,
+            Err(e) => panic!("{} rejected: {e}", kind.attr()),
+        };
+        let file: syn::File = syn::parse2(expand(&handler)).expect("the expansion parses");
+        match <[Item; 2]>::try_from(file.items) {
+            Ok([Item::Fn(user), Item::Fn(route)]) => (user, route),
+            Ok(other) => panic!("two functions expected, got {other:?}"),
+            Err(items) => panic!("two items expected, got {}", items.len()),
+        }
+    }
+
+    /// The hidden function: `#[doc(hidden)] <vis> fn __fc_route_of_<name>() -> <route>`,
+    /// beside the user's function emitted unchanged.
+    #[test]
+    fn each_shape_registers_through_its_route() {
+        let cases: [(Kind, ItemFn, &str); 7] = [
+            (
+                Kind::Invoke,
+                parse_quote! { pub async fn h(e: Order, c: fc::Context) -> u8 { 1 } },
+                "InvokeRoute",
+            ),
+            (
+                Kind::Initialize,
+                parse_quote! { async fn h() {} },
+                "InitRoute",
+            ),
+            (
+                Kind::PreStop,
+                parse_quote! { pub(crate) async fn h(c: Context) {} },
+                "PreStopRoute",
+            ),
+            (
+                Kind::PreFreeze,
+                parse_quote! { async fn h() {} },
+                "PreFreezeRoute",
+            ),
+            (
+                Kind::Http,
+                parse_quote! { fn h() -> Router { todo!() } },
+                "HttpRoute",
+            ),
+            (
+                Kind::Http,
+                parse_quote! { async fn h() -> Router { todo!() } },
+                "HttpRoute",
+            ),
+            (
+                Kind::Http,
+                parse_quote! { async fn h(r: Request) -> String { todo!() } },
+                "HttpRoute",
+            ),
+        ];
+        for (kind, function, route_ty) in cases {
+            let (user, route) = expand_fn(kind, &function);
+            assert_eq!(user, function, "{} changed the function", kind.attr());
+            assert_eq!(route.sig.ident, "__fc_route_of_h");
+            assert_eq!(route.vis, function.vis);
+            assert!(route.sig.inputs.is_empty());
+            assert!(route.attrs.contains(&parse_quote!(#[doc(hidden)])));
+            let want: syn::ReturnType =
+                syn::parse_str(&format!("-> ::fc::__private::{route_ty}")).expect("a return type");
+            assert_eq!(route.sig.output, want, "{}", kind.attr());
+        }
+    }
+
+    /// What the hidden function's body says, without the spaces `quote` adds.
+    fn body(kind: Kind, function: ItemFn) -> String {
+        let (_, route) = expand_fn(kind, &function);
+        route.block.to_token_stream().to_string().replace(' ', "")
+    }
+
+    #[test]
+    fn the_raw_event_is_freed_before_the_handler_runs() {
+        let body = body(
+            Kind::Invoke,
+            parse_quote! { async fn h(e: Order, c: fc::Context) {} },
+        );
+        let decoded = body.find("Probe::<Order>::new()).decode(__fc_invocation.body())");
+        let context = body.find("let__fc_arg1:fc::Context=__fc_invocation.context();");
+        let dropped = body.find("::core::mem::drop(__fc_invocation);");
+        let called = body.find("h(__fc_arg0,__fc_arg1).await");
+        assert!(decoded.is_some() && context.is_some(), "{body}");
+        assert!(decoded < dropped && context < dropped, "{body}");
+        assert!(dropped < called, "{body}");
+    }
+
+    #[test]
+    fn context_only_functions_get_the_context_or_drop_it() {
+        let with = body(Kind::Initialize, parse_quote! { async fn h(c: Context) {} });
+        assert!(
+            with.contains("let__fc_arg0:Context=__fc_context;"),
+            "{with}"
+        );
+        assert!(with.contains("h(__fc_arg0).await"), "{with}");
+        assert!(with.contains("keep_state(__fc_output)"), "{with}");
+        let without = body(Kind::PreStop, parse_quote! { async fn h() {} });
+        assert!(without.contains("let_=__fc_context;"), "{without}");
+        assert!(without.contains("h().await"), "{without}");
+        assert!(without.contains("hook_done(__fc_output)"), "{without}");
+    }
+
+    #[test]
+    fn http_forms() {
+        let sync_app = body(Kind::Http, parse_quote! { fn app() -> Router { todo!() } });
+        assert!(sync_app.contains("HttpRoute::app("), "{sync_app}");
+        assert!(sync_app.contains("let__fc_app=app();"), "{sync_app}");
+        let handler = body(
+            Kind::Http,
+            parse_quote! { async fn web(r: Request) -> String { todo!() } },
+        );
+        assert!(handler.contains("HttpRoute::handler("), "{handler}");
+        assert!(
+            handler.contains("let__fc_arg0:Request=::fc::__private::http_request(__fc_request);"),
+            "{handler}"
+        );
+        assert!(handler.contains("web(__fc_arg0).await"), "{handler}");
+    }
+
+    #[test]
+    fn routes_calls_each_route_function_by_its_path() {
+        let out = routes(&[parse_quote!(a), parse_quote!(b::c)])
+            .to_string()
+            .replace(' ', "");
+        let want = "{let__fc_routes=::fc::__private::RoutesBuilder::new();\
+                    let__fc_routes=__fc_route_of_a().add_to(__fc_routes);\
+                    let__fc_routes=b::__fc_route_of_c().add_to(__fc_routes);\
+                    __fc_routes.finish()}";
+        assert_eq!(out, want);
+    }
+}
