@@ -191,24 +191,24 @@ impl<'a> Shape<'a> {
         match self {
             Shape::Event(args) => {
                 let role = role_of(ty);
-                if role == Role::State {
-                    if args
-                        .iter()
-                        .any(|a| a.role == Role::State && tokens(a.ty) == tokens(ty))
-                    {
-                        return Err(format!(
-                            "{attr} functions take `{}` at most once",
-                            tokens(ty)
-                        ));
-                    }
-                } else if let Some(first) = args.iter().find(|a| a.role == role) {
-                    return Err(match role {
-                        Role::Event => format!(
+                let already = match role {
+                    Role::Event => args.iter().find(|a| a.role == Role::Event).map(|first| {
+                        format!(
                             "{attr} functions take one event argument, and `{}` is already the event",
                             tokens(first.ty)
-                        ),
-                        _ => format!("{attr} functions take `fc::Context` at most once"),
-                    });
+                        )
+                    }),
+                    Role::Context => args
+                        .iter()
+                        .any(|a| a.role == Role::Context)
+                        .then(|| format!("{attr} functions take `fc::Context` at most once")),
+                    Role::State => args
+                        .iter()
+                        .any(|a| a.role == Role::State && tokens(a.ty) == tokens(ty))
+                        .then(|| format!("{attr} functions take `{}` at most once", tokens(ty))),
+                };
+                if let Some(message) = already {
+                    return Err(message);
                 }
                 args.push(Arg { role, ty });
             }
