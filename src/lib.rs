@@ -37,6 +37,15 @@
 //!     fc::run(fc::routes![init, handle]);
 //! }
 //! ```
+//!
+//! The attributes, one function of each kind at most, collected by [`routes!`]:
+//! - [`#[fc::invoke]`](macro@invoke): the event handler, for `POST /invoke`;
+//! - [`#[fc::initialize]`](macro@initialize): the instance initializer, whose result
+//!   handlers receive as [`State`];
+//! - [`#[fc::http]`](macro@http): an axum app (or one handler) serving HTTP
+//!   invocations;
+//! - [`#[fc::pre_stop]`](macro@pre_stop) and [`#[fc::pre_freeze]`](macro@pre_freeze):
+//!   the lifecycle hooks FC calls before it stops or freezes the instance.
 
 #[doc(inline)]
 pub use fc_macros::{http, initialize, invoke, pre_freeze, pre_stop, routes};

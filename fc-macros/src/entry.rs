@@ -29,20 +29,17 @@ pub(crate) fn run(kind: Kind, args: TokenStream, item: TokenStream) -> TokenStre
             out
         }
     };
-    if std::env::var_os("FC_MACROS_DEBUG").is_some_and(|v| v == "1") {
-        eprintln!(
-            "{} on `{}` expands to:\n{out}\n",
-            kind.attr(),
-            function.sig.ident
-        );
-    }
+    debug(
+        || format!("{} on `{}`", kind.attr(), function.sig.ident),
+        &out,
+    );
     out
 }
 
 /// Expands `fc::routes![..]`: a comma-separated list of paths.
 pub(crate) fn routes(input: TokenStream) -> TokenStream {
     let parser = syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated;
-    match syn::parse::Parser::parse2(parser, input) {
+    let out = match syn::parse::Parser::parse2(parser, input) {
         Ok(paths) => expand::routes(&paths.into_iter().collect::<Vec<_>>()),
         Err(e) => {
             let message = format!(
@@ -50,5 +47,14 @@ pub(crate) fn routes(input: TokenStream) -> TokenStream {
             );
             syn::Error::new(e.span(), message).to_compile_error()
         }
+    };
+    debug(|| "fc::routes!".to_owned(), &out);
+    out
+}
+
+/// With `FC_MACROS_DEBUG=1` set while compiling, prints an expansion to stderr.
+fn debug(what: impl FnOnce() -> String, out: &TokenStream) {
+    if std::env::var_os("FC_MACROS_DEBUG").is_some_and(|v| v == "1") {
+        eprintln!("{} expands to:\n{out}\n", what());
     }
 }

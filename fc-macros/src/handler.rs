@@ -1,7 +1,8 @@
-//! The validated view of the user's function: which argument is what.
+//! The validated view of the user's function: its [`Shape`] (what the expansion does
+//! with it) and, for an event handler, which argument is what.
 
 use quote::ToTokens;
-use syn::{FnArg, GenericArgument, ItemFn, PathArguments, ReturnType, Type};
+use syn::{FnArg, GenericArgument, ItemFn, PathArguments, ReturnType, Signature, Type};
 
 /// Which attribute is being expanded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,33 +25,54 @@ impl Kind {
             Kind::PreFreeze => "#[fc::pre_freeze]",
         }
     }
-
-    /// Kinds whose one optional argument is the `fc::Context`.
-    pub(crate) fn context_only(self) -> bool {
-        matches!(self, Kind::Initialize | Kind::PreStop | Kind::PreFreeze)
-    }
 }
 
-/// What an argument is, decided by its type's name: `Context` and `State<T>` are
-/// fc's, anything else is the event. The expansion then checks the real types.
+/// What the expansion does with a function: decided by the attribute and, for
+/// `#[fc::http]`, by the signature. Each shape carries only what its expansion reads.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Shape<'a> {
+    /// `#[fc::invoke]`: an event, the context and states, in any order.
+    Event(Vec<Arg<'a>>),
+    /// `#[fc::initialize]`, `#[fc::pre_stop]`, `#[fc::pre_freeze]`: the one optional
+    /// argument is the context.
+    ContextOnly {
+        hook: Hook,
+        context: Option<&'a Type>,
+    },
+    /// `#[fc::http]`.
+    Http(HttpForm<'a>),
+}
+
+/// Which instance lifecycle hook (FC's name for all three) a context-only function is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Hook {
+    Initialize,
+    PreStop,
+    PreFreeze,
+}
+
+/// What an `#[fc::http]` function is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum HttpForm<'a> {
+    /// `fn app() -> Router`, sync or async: builds the app once.
+    App,
+    /// `async fn web(req) -> impl IntoResponse`: called for every request, with the
+    /// request as its one optional argument.
+    Handler { request: Option<&'a Type> },
+}
+
+/// What an event handler's argument is, decided by its type's name: `Context` and
+/// `State<T>` are fc's, anything else is the event. The expansion then checks the
+/// real types.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Role {
     Event,
     Context,
     State,
-    /// The whole HTTP request, for an `#[fc::http]` handler.
-    Request,
 }
 
-/// What an `#[fc::http]` function is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum HttpForm {
-    /// `fn app() -> Router`: builds the app once.
-    App,
-    /// `async fn web(req) -> impl IntoResponse`: called for every request.
-    Handler,
-}
-
+/// One argument of an event handler.
+#[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Arg<'a> {
     pub(crate) role: Role,
     pub(crate) ty: &'a Type,
@@ -58,11 +80,8 @@ pub(crate) struct Arg<'a> {
 
 /// A function that passed every check.
 pub(crate) struct Handler<'a> {
-    pub(crate) kind: Kind,
     pub(crate) function: &'a ItemFn,
-    pub(crate) args: Vec<Arg<'a>>,
-    /// For `#[fc::http]`, which of its two forms.
-    pub(crate) http_form: HttpForm,
+    pub(crate) shape: Shape<'a>,
 }
 
 impl<'a> Handler<'a> {
@@ -70,22 +89,14 @@ impl<'a> Handler<'a> {
     pub(crate) fn validate(kind: Kind, function: &'a ItemFn) -> syn::Result<Self> {
         let attr = kind.attr();
         let sig = &function.sig;
+        let mut shape = Shape::of(kind, sig);
         let mut errors: Vec<syn::Error> = Vec::new();
         // `new_spanned` underlines every token of the culprit, not just its first.
         let mut fail = |culprit: &dyn ToTokens, message: String| {
             errors.push(syn::Error::new_spanned(culprit, message));
         };
 
-        // `#[fc::http]` on a function without arguments returning a `Router` builds the
-        // app once, and may be sync; on anything else it is a handler for every request.
-        let http_form = match &sig.output {
-            ReturnType::Type(_, ty) if sig.inputs.is_empty() && last_ident_is(ty, "Router") => {
-                HttpForm::App
-            }
-            _ => HttpForm::Handler,
-        };
-        let sync_allowed = kind == Kind::Http && http_form == HttpForm::App;
-        if sig.asyncness.is_none() && !sync_allowed {
+        if sig.asyncness.is_none() && shape != Shape::Http(HttpForm::App) {
             let message = if kind == Kind::Http {
                 format!("{attr} handlers must be `async` (only `fn() -> axum::Router` may be sync)")
             } else {
@@ -109,9 +120,8 @@ impl<'a> Handler<'a> {
             fail(variadic, format!("{attr} functions cannot be variadic"));
         }
 
-        let mut args: Vec<Arg<'a>> = Vec::new();
         for input in &sig.inputs {
-            let pat_type = match input {
+            let ty = match input {
                 FnArg::Receiver(receiver) => {
                     fail(
                         receiver,
@@ -119,60 +129,11 @@ impl<'a> Handler<'a> {
                     );
                     continue;
                 }
-                FnArg::Typed(pat_type) => pat_type,
+                FnArg::Typed(pat_type) => &*pat_type.ty,
             };
-            let ty = &*pat_type.ty;
-            if let Some(message) = unsupported(kind, ty) {
+            if let Err(message) = unsupported(attr, ty).and_then(|()| shape.take(attr, ty)) {
                 fail(ty, message);
-                continue;
             }
-            if kind == Kind::Http {
-                if !args.is_empty() {
-                    fail(
-                        ty,
-                        format!("{attr} handlers take one argument, the `fc::http::Request`"),
-                    );
-                    continue;
-                }
-                args.push(Arg {
-                    role: Role::Request,
-                    ty,
-                });
-                continue;
-            }
-            let role = role_of(ty);
-            if kind.context_only() && role != Role::Context {
-                fail(
-                    ty,
-                    format!(
-                        "{attr} functions take no event or state: their one optional argument is `fc::Context`"
-                    ),
-                );
-                continue;
-            }
-            if role != Role::State {
-                if let Some(first) = args.iter().find(|a| a.role == role) {
-                    let what = match role {
-                        Role::Event => format!(
-                            "{attr} functions take one event argument, and `{}` is already the event",
-                            tokens(first.ty)
-                        ),
-                        _ => format!("{attr} functions take `fc::Context` at most once"),
-                    };
-                    fail(ty, what);
-                    continue;
-                }
-            } else if args
-                .iter()
-                .any(|a| a.role == Role::State && tokens(a.ty) == tokens(ty))
-            {
-                fail(
-                    ty,
-                    format!("{attr} functions take `{}` at most once", tokens(ty)),
-                );
-                continue;
-            }
-            args.push(Arg { role, ty });
         }
 
         if let ReturnType::Type(_, ty) = &sig.output {
@@ -197,19 +158,85 @@ impl<'a> Handler<'a> {
             all
         }) {
             Some(errors) => Err(errors),
-            None => Ok(Self {
-                kind,
-                function,
-                args,
-                http_form,
-            }),
+            None => Ok(Self { function, shape }),
         }
     }
 }
 
-/// Argument types no attribute accepts, with what to write instead.
-fn unsupported(kind: Kind, ty: &Type) -> Option<String> {
-    let attr = kind.attr();
+impl<'a> Shape<'a> {
+    /// The shape before any argument is taken. `#[fc::http]` on a function without
+    /// arguments returning a `Router` builds the app once (and may be sync); on
+    /// anything else it is a handler for every request.
+    fn of(kind: Kind, sig: &Signature) -> Self {
+        let context_only = |hook| Shape::ContextOnly {
+            hook,
+            context: None,
+        };
+        match kind {
+            Kind::Invoke => Shape::Event(Vec::new()),
+            Kind::Initialize => context_only(Hook::Initialize),
+            Kind::PreStop => context_only(Hook::PreStop),
+            Kind::PreFreeze => context_only(Hook::PreFreeze),
+            Kind::Http => Shape::Http(match &sig.output {
+                ReturnType::Type(_, ty) if sig.inputs.is_empty() && last_ident_is(ty, "Router") => {
+                    HttpForm::App
+                }
+                _ => HttpForm::Handler { request: None },
+            }),
+        }
+    }
+
+    /// Takes the function's next argument, or says why this shape cannot.
+    fn take(&mut self, attr: &str, ty: &'a Type) -> Result<(), String> {
+        match self {
+            Shape::Event(args) => {
+                let role = role_of(ty);
+                let already = match role {
+                    Role::Event => args.iter().find(|a| a.role == Role::Event).map(|first| {
+                        format!(
+                            "{attr} functions take one event argument, and `{}` is already the event",
+                            tokens(first.ty)
+                        )
+                    }),
+                    Role::Context => args
+                        .iter()
+                        .any(|a| a.role == Role::Context)
+                        .then(|| format!("{attr} functions take `fc::Context` at most once")),
+                    Role::State => args
+                        .iter()
+                        .any(|a| a.role == Role::State && tokens(a.ty) == tokens(ty))
+                        .then(|| format!("{attr} functions take `{}` at most once", tokens(ty))),
+                };
+                if let Some(message) = already {
+                    return Err(message);
+                }
+                args.push(Arg { role, ty });
+            }
+            Shape::ContextOnly { context, .. } => {
+                if role_of(ty) != Role::Context {
+                    return Err(format!(
+                        "{attr} functions take no event or state: their one optional argument is `fc::Context`"
+                    ));
+                }
+                if context.is_some() {
+                    return Err(format!("{attr} functions take `fc::Context` at most once"));
+                }
+                *context = Some(ty);
+            }
+            Shape::Http(HttpForm::Handler { request: Some(_) }) => {
+                return Err(format!(
+                    "{attr} handlers take one argument, the `fc::http::Request`"
+                ));
+            }
+            // A function with an argument is a handler.
+            Shape::Http(form) => *form = HttpForm::Handler { request: Some(ty) },
+        }
+        Ok(())
+    }
+}
+
+/// Rejects argument types no attribute accepts, saying what to write instead.
+fn unsupported(attr: &str, ty: &Type) -> Result<(), String> {
     match ty {
         Type::Reference(reference) => {
             let instead = match &*reference.elem {
@@ -217,16 +244,16 @@ fn unsupported(kind: Kind, ty: &Type) -> Option<String> {
                 Type::Slice(_) => "`Vec<u8>` or `fc::Bytes`".to_owned(),
                 elem => format!("`{}`", tokens(elem)),
             };
-            Some(format!(
+            Err(format!(
                 "{attr} arguments must be owned: take {instead} instead of `{}`",
                 tokens(ty)
             ))
         }
-        Type::ImplTrait(_) => Some(format!(
+        Type::ImplTrait(_) => Err(format!(
             "{attr} functions cannot be generic: name the argument's type instead of `impl Trait`"
         )),
-        Type::Infer(_) => Some(format!("{attr} arguments need a type")),
-        _ => None,
+        Type::Infer(_) => Err(format!("{attr} arguments need a type")),
+        _ => Ok(()),
     }
 }
 
@@ -283,9 +310,25 @@ mod tests {
     use syn::parse_quote;
 
     fn roles(function: ItemFn) -> Vec<Role> {
-        Handler::validate(Kind::Invoke, &function)
-            .map(|h| h.args.iter().map(|a| a.role).collect())
-            .unwrap_or_default()
+        match Handler::validate(Kind::Invoke, &function).map(|h| h.shape) {
+            Ok(Shape::Event(args)) => args.iter().map(|a| a.role).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The shape as text, so a test can name types without borrowing them.
+    fn shape(kind: Kind, function: ItemFn) -> String {
+        match Handler::validate(kind, &function).map(|h| h.shape) {
+            Ok(Shape::Event(args)) => format!("event {}", args.len()),
+            Ok(Shape::ContextOnly { hook, context }) => {
+                format!("{hook:?} {}", context.map_or_else(String::new, tokens))
+            }
+            Ok(Shape::Http(HttpForm::App)) => "app".to_owned(),
+            Ok(Shape::Http(HttpForm::Handler { request })) => {
+                format!("handler {}", request.map_or_else(String::new, tokens))
+            }
+            Err(e) => format!("error: {e}"),
+        }
     }
 
     fn error(kind: Kind, function: ItemFn) -> String {
@@ -312,8 +355,58 @@ mod tests {
     }
 
     #[test]
-    fn messages() {
+    fn shapes() {
         let cases: [(Kind, ItemFn, &str); 9] = [
+            (
+                Kind::Invoke,
+                parse_quote! { async fn h(e: E, c: Context) {} },
+                "event 2",
+            ),
+            (
+                Kind::Initialize,
+                parse_quote! { async fn h() {} },
+                "Initialize ",
+            ),
+            (
+                Kind::PreStop,
+                parse_quote! { async fn h(c: fc::Context) {} },
+                "PreStop fc::Context",
+            ),
+            (
+                Kind::PreFreeze,
+                parse_quote! { async fn h() {} },
+                "PreFreeze ",
+            ),
+            (Kind::Http, parse_quote! { fn app() -> Router {} }, "app"),
+            (
+                Kind::Http,
+                parse_quote! { async fn app() -> axum::Router {} },
+                "app",
+            ),
+            (
+                Kind::Http,
+                parse_quote! { async fn web() -> String {} },
+                "handler ",
+            ),
+            (
+                Kind::Http,
+                parse_quote! { async fn web(r: fc::http::Request) -> Router {} },
+                "handler fc::http::Request",
+            ),
+            (
+                Kind::Http,
+                parse_quote! { fn web() -> String {} },
+                "error: #[fc::http] handlers must be `async` (only `fn() -> axum::Router` may be sync)",
+            ),
+        ];
+        for (kind, function, want) in cases {
+            assert_eq!(shape(kind, function), want);
+        }
+    }
+
+    #[test]
+    fn messages() {
+        let cases: [(Kind, ItemFn, &str); 12] = [
             (
                 Kind::Invoke,
                 parse_quote! { fn h() {} },
@@ -353,6 +446,21 @@ mod tests {
                 Kind::Initialize,
                 parse_quote! { async fn h(e: String) {} },
                 "#[fc::initialize] functions take no event or state: their one optional argument is `fc::Context`",
+            ),
+            (
+                Kind::PreStop,
+                parse_quote! { async fn h(c: Context, d: Context) {} },
+                "#[fc::pre_stop] functions take `fc::Context` at most once",
+            ),
+            (
+                Kind::Http,
+                parse_quote! { async fn web(r: Request, c: fc::Context) {} },
+                "#[fc::http] handlers take one argument, the `fc::http::Request`",
+            ),
+            (
+                Kind::Http,
+                parse_quote! { async fn web(r: &Request, c: fc::Context) {} },
+                "#[fc::http] arguments must be owned: take `Request` instead of `&Request`",
             ),
             (
                 Kind::Invoke,

@@ -1,7 +1,18 @@
 //! The attributes of [`fc`](https://docs.rs/fc). Use them through that crate, as
-//! `#[fc::invoke]`, `#[fc::initialize]` and `fc::routes!`.
+//! `#[fc::invoke]`, `#[fc::initialize]`, `#[fc::http]`, `#[fc::pre_stop]`,
+//! `#[fc::pre_freeze]` and `fc::routes!`.
 //!
-//! Setting `FC_MACROS_DEBUG=1` while compiling prints every expansion to stderr.
+//! Each attribute keeps the user's function as written and adds beside it a hidden
+//! `fn __fc_route_of_<name>()` that returns the function's route; `fc::routes!` calls
+//! those functions to build `fc::Routes`. Generated code names only
+//! `::fc::__private::…`, `::core` and `::std`, so users depend on `fc` alone.
+//!
+//! Every attribute runs one pipeline: its arguments are parsed (`args`), the function
+//! is validated into one of three shapes, event handler, context-only function or
+//! HTTP function (`handler`), and the shape is expanded (`expand`).
+//!
+//! Setting `FC_MACROS_DEBUG=1` while compiling prints every expansion to stderr (on
+//! a build cargo has cached, touch the source file to see it again).
 
 use proc_macro::TokenStream;
 
@@ -52,15 +63,27 @@ use handler::Kind;
 ///
 /// # Expansion
 /// The function is kept exactly as written, so tests can call it. Beside it the
-/// attribute adds a hidden unit type of the same name (in the type namespace, like
-/// Rocket's routes) whose `__fc_add` registers, in plain Rust:
+/// attribute adds a hidden function that returns its route, which `fc::routes!`
+/// calls. For `handle` above, in plain Rust (`fc::__private` is the hidden module
+/// generated code calls; the choices "by type" are made at compile time):
 ///
 /// ```text
-/// move |invocation| async move {
-///     let order: Order = serde_json::from_slice(invocation.body())?; // or raw
-///     let ctx: fc::Context = invocation.context();
-///     let out = handle(order, ctx).await;
-///     reply(out?)   // raw body or JSON, by type
+/// #[doc(hidden)]
+/// fn __fc_route_of_handle() -> fc::__private::InvokeRoute {
+///     fc::__private::InvokeRoute::new("handle", move |invocation: fc::__private::Invocation| async move {
+///         // Each argument by its type: the event (raw for `String`, `Vec<u8>` and
+///         // `fc::Bytes`, JSON for the rest), the context, each `fc::State<T>`.
+///         let order: Order = serde_json::from_slice(invocation.body())?;
+///         let ctx: fc::Context = invocation.context();
+///         // The raw event is freed before the handler runs.
+///         let size_hint = invocation.body().len();
+///         drop(invocation);
+///         let output = handle(order, ctx).await;
+///         // `T` as it is; `Result<T, E>` split, an `Err` converted into `fc::Error`.
+///         let output = output?;
+///         // By type: raw, empty for `()`, or JSON in a buffer sized like the event.
+///         reply(output, size_hint)
+///     })
 /// }
 /// ```
 ///
@@ -106,10 +129,20 @@ pub fn invoke(args: TokenStream, item: TokenStream) -> TokenStream {
 /// ```
 ///
 /// # Expansion
-/// The function is kept as written; a hidden type of the same name registers
-/// `move |ctx| async move { keep_state(init(ctx).await?) }`.
+/// The function is kept as written. Beside it, for `init` above, in plain Rust:
 ///
-/// An initializer takes no event:
+/// ```text
+/// #[doc(hidden)]
+/// fn __fc_route_of_init() -> fc::__private::InitRoute {
+///     fc::__private::InitRoute::new("init", move |ctx: fc::Context| async move {
+///         let output = init(ctx).await; // `init().await` when it takes no context
+///         let output = output?;         // `T`, or `Result<T, E>` with `E` into `fc::Error`
+///         keep_state(output)            // the `fc::State<Prices>`: `Send + Sync + 'static`
+///     })
+/// }
+/// ```
+///
+/// The commonest mistake, an initializer that takes an event, does not compile:
 ///
 /// ```compile_fail
 /// #[fc::initialize]
@@ -141,10 +174,20 @@ pub fn initialize(args: TokenStream, item: TokenStream) -> TokenStream {
 /// ```
 ///
 /// # Expansion
-/// The function is kept as written; a hidden `__fc_route_of_flush` registers
-/// `move |ctx| async move { flush(ctx).await }`.
+/// The function is kept as written. Beside it, for `flush` above, in plain Rust:
 ///
-/// A hook returns nothing else:
+/// ```text
+/// #[doc(hidden)]
+/// fn __fc_route_of_flush() -> fc::__private::PreStopRoute {
+///     fc::__private::PreStopRoute::new("flush", move |ctx: fc::Context| async move {
+///         let output = flush(ctx).await; // `flush().await` when it takes no context
+///         let output = output?;          // `()`, or `Result<(), E>` with `E` into `fc::Error`
+///         hook_done(output)              // accepts `()` only
+///     })
+/// }
+/// ```
+///
+/// The commonest mistake, a hook that returns a value, does not compile:
 ///
 /// ```compile_fail
 /// #[fc::pre_stop]
@@ -174,7 +217,21 @@ pub fn pre_stop(args: TokenStream, item: TokenStream) -> TokenStream {
 /// ```
 ///
 /// # Expansion
-/// As for `pre_stop`: `move |ctx| async move { pause().await }`.
+/// As for `pre_stop`, with its own route type. For `pause` above, in plain Rust:
+///
+/// ```text
+/// #[doc(hidden)]
+/// fn __fc_route_of_pause() -> fc::__private::PreFreezeRoute {
+///     fc::__private::PreFreezeRoute::new("pause", move |ctx: fc::Context| async move {
+///         let _ = ctx; // `pause` takes no context
+///         let output = pause().await;
+///         let output = output?; // `()` as it is
+///         hook_done(output)
+///     })
+/// }
+/// ```
+///
+/// The commonest mistake, a hook that takes an event, does not compile:
 ///
 /// ```compile_fail
 /// #[fc::pre_freeze]
@@ -219,10 +276,34 @@ pub fn pre_freeze(args: TokenStream, item: TokenStream) -> TokenStream {
 /// ```
 ///
 /// # Expansion
-/// The function is kept as written; a hidden `__fc_route_of_app` registers
-/// `|| async { app() }` (or `|req| async { web(req).await.into_response() }`).
+/// The function is kept as written. Beside it, for `app` above, in plain Rust:
 ///
-/// A handler that returns neither a `Router` nor a response does not compile:
+/// ```text
+/// #[doc(hidden)]
+/// fn __fc_route_of_app() -> fc::__private::HttpRoute {
+///     // Called once, on the first HTTP invocation.
+///     fc::__private::HttpRoute::app("app", || async move {
+///         let app = app(); // `app().await` when it is async
+///         into_router(app) // accepts an `axum::Router` only
+///     })
+/// }
+/// ```
+///
+/// and for a handler, `async fn web(req: fc::http::Request) -> impl IntoResponse`:
+///
+/// ```text
+/// #[doc(hidden)]
+/// fn __fc_route_of_web() -> fc::__private::HttpRoute {
+///     // An app whose fallback calls `web` for every HTTP invocation.
+///     fc::__private::HttpRoute::handler("web", |req: fc::http::Request| async move {
+///         let output = web(req).await; // `web().await` when it takes no argument
+///         output.into_response()
+///     })
+/// }
+/// ```
+///
+/// The commonest mistake, a handler that returns neither a `Router` nor a response,
+/// does not compile:
 ///
 /// ```compile_fail
 /// struct NotAResponse;
@@ -259,10 +340,27 @@ pub fn http(args: TokenStream, item: TokenStream) -> TokenStream {
 /// # }
 /// ```
 ///
+/// # Expansion
 /// Each attribute adds a hidden function `__fc_route_of_<name>` beside the one it
-/// annotates, and `routes!` calls it: a function without an attribute is reported as
-/// "cannot find function `__fc_route_of_<name>`", and one that `routes!` cannot see
-/// (private in another module) as that function being private.
+/// annotates, returning its route, and `routes!` calls it. `fc::routes![init,
+/// handlers::price]` is, in plain Rust:
+///
+/// ```text
+/// {
+///     let routes = fc::__private::RoutesBuilder::new();
+///     let routes = __fc_route_of_init().add_to(routes);
+///     let routes = handlers::__fc_route_of_price().add_to(routes);
+///     routes.finish()
+/// }
+/// ```
+///
+/// The builder's type records which kinds it holds, so adding a second function of
+/// one kind does not compile, with the error on that function's name. A function
+/// without an attribute is reported as "cannot find function
+/// `__fc_route_of_<name>`", and one that `routes!` cannot see (private in another
+/// module) as that function being private.
+///
+/// The commonest mistake, two functions of one kind, does not compile:
 ///
 /// ```compile_fail
 /// #[fc::invoke]
