@@ -1,4 +1,5 @@
-//! Compile-time behaviour of `#[fc::invoke]`, `#[fc::initialize]` and `fc::routes!`:
+//! Compile-time behaviour of `#[fc::invoke]`, `#[fc::initialize]`, `#[fc::http]`, the
+//! lifecycle hooks and `fc::routes!`:
 //! what must compile, and the error a user sees for each mistake.
 //!
 //! Bless changed `.stderr` files with `TRYBUILD=overwrite cargo test --test ui` and

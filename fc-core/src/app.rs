@@ -114,8 +114,8 @@ impl App {
     /// Adds the functions collected by `fc::routes![..]`.
     ///
     /// # Panics
-    /// When two `#[fc::invoke]` (or two `#[fc::initialize]`) functions meet; the
-    /// message names both.
+    /// When two functions of one kind meet (two `#[fc::invoke]`, two `#[fc::http]`, …);
+    /// the message names both.
     pub fn routes(mut self, routes: Routes) -> Self {
         self.routes = std::mem::take(&mut self.routes).merge(routes);
         self
