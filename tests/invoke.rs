@@ -4,7 +4,7 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use common::{Req, assert_markers, invoke_markers, log_lines, start};
+use common::{Req, assert_markers, hook_markers, invoke_markers, log_lines, start};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -222,12 +222,21 @@ async fn dispatch_by_control_path_then_method_and_path() {
     // Browsers and other paths: no HTTP function here.
     let error = server.send(Req::new("GET", "/")).await.expect_failure();
     assert!(error["errorMessage"].as_str().unwrap().contains("GET /"));
-    // Lifecycle hooks with nothing registered succeed.
-    server.send(Req::new("GET", "/pre-stop")).await.expect_ok();
+    // Lifecycle hooks with nothing registered succeed, between their markers.
     server
-        .send(Req::new("GET", "/pre-freeze"))
+        .send(Req::new("GET", "/pre-stop").header("x-fc-request-id", "no-stop"))
         .await
         .expect_ok();
+    assert_markers(&server, "no-stop", &hook_markers("PreStop", "no-stop"));
+    server
+        .send(Req::new("GET", "/pre-freeze").header("x-fc-request-id", "no-freeze"))
+        .await
+        .expect_ok();
+    assert_markers(
+        &server,
+        "no-freeze",
+        &hook_markers("PreFreeze", "no-freeze"),
+    );
     // No initializer: /initialize succeeds.
     server.send(Req::initialize("disp-2")).await.expect_ok();
     server.stop().await;

@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
-use common::{Client, Req, assert_markers, invoke_markers, log_lines, start};
+use common::{Client, Req, assert_markers, hook_markers, invoke_markers, log_lines, start};
 
 static STOPS: AtomicUsize = AtomicUsize::new(0);
 
@@ -39,7 +39,7 @@ async fn echo(event: String) -> String {
 }
 
 #[tokio::test]
-async fn hooks_answer_200_or_404_in_a_span_without_markers() {
+async fn hooks_answer_200_or_404_in_a_span_between_their_markers() {
     let server = start(fc::routes![echo, flush, pause].into()).await;
     let resp = server
         .send(Req::new("GET", "/pre-stop").header("x-fc-request-id", "stop-1"))
@@ -50,7 +50,7 @@ async fn hooks_answer_200_or_404_in_a_span_without_markers() {
             .iter()
             .any(|l| l.ends_with("[INFO] flushing for stop-1"))
     );
-    assert_markers(&server, "stop-1", &[]);
+    assert_markers(&server, "stop-1", &hook_markers("PreStop", "stop-1"));
 
     let error = server
         .send(
@@ -61,6 +61,7 @@ async fn hooks_answer_200_or_404_in_a_span_without_markers() {
         .await
         .expect_failure();
     assert_eq!(error["errorMessage"], "could not flush");
+    assert_markers(&server, "stop-2", &hook_markers("PreStop", "stop-2"));
 
     let resp = server
         .send(
@@ -75,6 +76,7 @@ async fn hooks_answer_200_or_404_in_a_span_without_markers() {
             .iter()
             .any(|l| l.ends_with("flush exploded"))
     );
+    assert_markers(&server, "stop-3", &hook_markers("PreStop", "stop-3"));
     assert_eq!(STOPS.load(Ordering::SeqCst), 3);
 
     let resp = server
@@ -86,6 +88,7 @@ async fn hooks_answer_200_or_404_in_a_span_without_markers() {
             .iter()
             .any(|l| l.ends_with("[INFO] pausing"))
     );
+    assert_markers(&server, "freeze-1", &hook_markers("PreFreeze", "freeze-1"));
     // Still serving events.
     server.invoke("after-hooks", "x").await.expect_ok();
     server.stop().await;

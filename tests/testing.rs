@@ -71,10 +71,20 @@ async fn event_initialize_and_hook_with_their_own_lines() {
 
     let stop = app.pre_stop().await;
     assert!(stop.is_success());
+    let logs = stop.logs();
+    assert_eq!(logs.len(), 4, "{logs:?}");
     assert!(
-        stop.logs()[0].ends_with("[INFO] running the pre-stop hook `stop`"),
-        "{:?}",
-        stop.logs()
+        logs[0].starts_with("FC PreStop Start RequestId: "),
+        "{logs:?}"
+    );
+    assert!(
+        logs[1].ends_with("[INFO] running the pre-stop hook `stop`"),
+        "{logs:?}"
+    );
+    assert!(logs[2].ends_with("[INFO] stopping"), "{logs:?}");
+    assert!(
+        logs[3].starts_with("FC PreStop End RequestId: "),
+        "{logs:?}"
     );
 
     let boom = app.get("/boom").await;

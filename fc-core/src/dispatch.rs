@@ -57,9 +57,15 @@ impl Kind {
                 invocation: false,
                 forwarded: false,
             },
-            // Hooks are not invocations: they run in the span, without markers.
-            Kind::PreStop | Kind::PreFreeze => Policy {
-                marker: None,
+            // Hooks are not invocations, but FC's runtimes frame them with their own
+            // markers (`FC PreStop Start RequestId: …`).
+            Kind::PreStop => Policy {
+                marker: Some(Marker::PreStop),
+                invocation: false,
+                forwarded: false,
+            },
+            Kind::PreFreeze => Policy {
+                marker: Some(Marker::PreFreeze),
                 invocation: false,
                 forwarded: false,
             },

@@ -248,6 +248,14 @@ pub fn invoke_markers(request_id: &str) -> [String; 2] {
     ]
 }
 
+/// The markers FC's runtimes print around a lifecycle hook (`PreStop`, `PreFreeze`).
+pub fn hook_markers(word: &str, request_id: &str) -> [String; 2] {
+    [
+        format!("FC {word} Start RequestId: {request_id}"),
+        format!("FC {word} End RequestId: {request_id}"),
+    ]
+}
+
 /// Asserts the marker lines for `request_id` are exactly `expected`, in order.
 pub fn assert_markers(server: &Server, request_id: &str, expected: &[String]) {
     let suffix = format!("RequestId: {request_id}");

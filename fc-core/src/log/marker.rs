@@ -6,11 +6,14 @@
 use crate::context::Context;
 use crate::log::Output;
 
-/// The kind of lines FC requires around an invocation.
+/// The kind of lines FC prints around a request: required around invocations and
+/// the initializer, and printed by FC's own runtimes around the lifecycle hooks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Marker {
     Invoke,
     Initialize,
+    PreStop,
+    PreFreeze,
 }
 
 impl Marker {
@@ -18,6 +21,8 @@ impl Marker {
         match self {
             Marker::Invoke => "Invoke",
             Marker::Initialize => "Initialize",
+            Marker::PreStop => "PreStop",
+            Marker::PreFreeze => "PreFreeze",
         }
     }
 
