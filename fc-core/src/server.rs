@@ -10,8 +10,8 @@ use axum::Router;
 use axum::extract::Request;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
-use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
 use tower::ServiceExt;
 
 use crate::app::App;
@@ -50,7 +50,7 @@ pub(crate) async fn serve(
         "FunctionCompute {runtime_name} runtime inited."
     ));
 
-    let graceful = GracefulShutdown::new();
+    let drain = Drain::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         let stream = tokio::select! {
@@ -65,12 +65,12 @@ pub(crate) async fn serve(
             },
             () = &mut shutdown => break,
         };
-        handle_connection(stream, app.clone(), &graceful);
+        handle_connection(stream, app.clone(), drain.watcher());
     }
 
     tracing::info!("shutting down: waiting for invocations in flight");
     drop(listener);
-    if tokio::time::timeout(drain_time, graceful.shutdown())
+    if tokio::time::timeout(drain_time, drain.shutdown())
         .await
         .is_err()
     {
@@ -80,9 +80,9 @@ pub(crate) async fn serve(
     Ok(())
 }
 
-/// Serves one connection on a task of its own, watched by `graceful` so a shutdown
-/// waits for it.
-fn handle_connection(stream: TcpStream, app: Router, graceful: &GracefulShutdown) {
+/// Serves one connection on a task of its own until it closes, or, once a shutdown
+/// starts, until its requests in flight are answered.
+fn handle_connection(stream: TcpStream, app: Router, mut watcher: Watcher) {
     let _ = stream.set_nodelay(true);
     let hyper_service = hyper::service::service_fn(move |req: Request<Incoming>| {
         app.clone().oneshot(req.map(axum::body::Body::new))
@@ -95,13 +95,60 @@ fn handle_connection(stream: TcpStream, app: Router, graceful: &GracefulShutdown
     http.keep_alive(true)
         .header_read_timeout(None)
         .auto_date_header(false);
-    let connection = http.serve_connection(TokioIo::new(stream), hyper_service);
-    let connection = graceful.watch(connection);
+    // With upgrades, an HTTP function's `101 Switching Protocols` hands the socket to
+    // the app (WebSocket).
+    let connection = http
+        .serve_connection(TokioIo::new(stream), hyper_service)
+        .with_upgrades();
     tokio::spawn(async move {
-        if let Err(e) = connection.await {
+        let mut connection = std::pin::pin!(connection);
+        let result = tokio::select! {
+            result = connection.as_mut() => result,
+            () = watcher.stopping() => {
+                connection.as_mut().graceful_shutdown();
+                connection.await
+            }
+        };
+        if let Err(e) = result {
             tracing::debug!("connection ended: {e}");
         }
+        drop(watcher);
     });
+}
+
+/// What a shutdown waits for: every connection (and anything else that holds a
+/// [`Watcher`]) is told to finish, and the shutdown completes once all are gone.
+struct Drain {
+    tx: watch::Sender<bool>,
+}
+
+impl Drain {
+    fn new() -> Self {
+        Self {
+            tx: watch::Sender::new(false),
+        }
+    }
+
+    fn watcher(&self) -> Watcher {
+        Watcher(self.tx.subscribe())
+    }
+
+    /// Tells every watcher to finish, and waits until all have been dropped.
+    async fn shutdown(&self) {
+        self.tx.send_replace(true);
+        self.tx.closed().await;
+    }
+}
+
+/// Held by work a shutdown waits for.
+struct Watcher(watch::Receiver<bool>);
+
+impl Watcher {
+    /// Completes once a shutdown has started.
+    async fn stopping(&mut self) {
+        // An error means the drain is gone: nothing is waiting any more.
+        let _ = self.0.wait_for(|stopping| *stopping).await;
+    }
 }
 
 /// The port from FC's environment variables.
