@@ -119,7 +119,7 @@ pub fn find(name: &str) -> Option<&'static Payload> {
 macro_rules! payloads {
     ($( $item:ident: $name:literal, $file:literal, $format:ident, $event_type:literal, $description:literal; )*) => {
         $(
-            #[doc = concat!("`", $name, "`: ", $description, "\n\nTake it as `", $event_type, "`; the file is `payloads/", $file, "` in fc-core.")]
+            #[doc = concat!("`", $name, "`: ", $description, "\n\nTake it as `", $event_type, "`; the file is `fc-core/src/events/payloads/", $file, "`.")]
             pub const $item: Payload = Payload {
                 name: $name,
                 description: $description,
