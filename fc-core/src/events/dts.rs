@@ -209,13 +209,32 @@ impl DtsImage {
 /// Numbers arrive as JSON numbers; text and binary columns as the JSON rendering of a
 /// Java `ByteBuffer` (`{"hb": [104, 105], "position": 0, "limit": 2, …}`) with the
 /// column's `charset`. [`bytes`](Self::bytes) and [`text`](Self::text) decode both.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+///
+/// A JSON `null` in place of a value parses as a `DtsValue` whose `data` is null.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct DtsValue {
     /// The value as DTS sent it.
     pub data: Value,
     /// The character set of a text column (`utf8mb4`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub charset: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for DtsValue {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Wire {
+            #[serde(default)]
+            data: Value,
+            #[serde(default)]
+            charset: Option<String>,
+        }
+        let wire = Option::<Wire>::deserialize(deserializer)?;
+        Ok(wire.map_or_else(Self::default, |wire| Self {
+            data: wire.data,
+            charset: wire.charset,
+        }))
+    }
 }
 
 impl DtsValue {
@@ -239,9 +258,11 @@ impl DtsValue {
             .collect::<Option<_>>()?;
         let number = |key: &str| buffer.get(key).and_then(Value::as_u64).map(|n| n as usize);
         let offset = number("offset").unwrap_or(0);
-        let start = (offset + number("position").unwrap_or(0)).min(all.len());
+        let start = offset
+            .saturating_add(number("position").unwrap_or(0))
+            .min(all.len());
         let end = number("limit")
-            .map_or(all.len(), |limit| offset + limit)
+            .map_or(all.len(), |limit| offset.saturating_add(limit))
             .clamp(start, all.len());
         Some(all[start..end].to_vec())
     }
@@ -351,6 +372,13 @@ mod tests {
         };
         assert_eq!(value.bytes(), None);
         assert_eq!(DtsValue::default().text(), None);
+        let values: Vec<DtsValue> = serde_json::from_value(json!([null, {"data": null}])).unwrap();
+        assert_eq!(values, [DtsValue::default(), DtsValue::default()]);
+        let huge = DtsValue {
+            data: json!({"hb": [1, 2], "offset": u64::MAX, "position": u64::MAX, "limit": u64::MAX}),
+            charset: None,
+        };
+        assert_eq!(huge.bytes(), Some(vec![]));
         let value = DtsValue {
             data: json!(2.5),
             charset: None,
