@@ -389,6 +389,35 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        /// Any buffer, offsets and limit: the bytes are a slice of the array, never a
+        /// panic.
+        #[test]
+        fn buffer_bytes_never_panic(
+            hb in proptest::collection::vec(-300_i64..300, 0..16),
+            offset in proptest::option::of(0_u64..20),
+            position in proptest::option::of(proptest::prelude::any::<u64>()),
+            limit in proptest::option::of(0_u64..40),
+        ) {
+            let mut data = json!({"hb": hb});
+            for (key, n) in [("offset", offset), ("position", position), ("limit", limit)] {
+                if let Some(n) = n {
+                    data[key] = json!(n);
+                }
+            }
+            let value = DtsValue { data, charset: None };
+            let in_range = hb.iter().all(|b| (-128..=255).contains(b));
+            match value.bytes() {
+                Some(bytes) => {
+                    proptest::prop_assert!(in_range);
+                    proptest::prop_assert!(bytes.len() <= hb.len());
+                }
+                None => proptest::prop_assert!(!in_range),
+            }
+            let _ = value.text();
+        }
+    }
+
     #[test]
     fn images_may_be_missing_and_errors_name_the_field() {
         let sample: Value = serde_json::from_str(SAMPLE).unwrap();
