@@ -36,6 +36,7 @@
 //! | MQTT (EventBridge) | `Vec<`[`MqttData`]`>` | as documented, without a CloudEvents envelope; with one, [`CloudEventBatch<MqttData>`] |
 //! | DTS change tracking (EventBridge) | [`CloudEventBatch<DtsData>`] or [`DtsEvent`] | rows before and after the change |
 //! | DataHub (its Function Compute connector) | [`DataHubEvent`] | |
+//! | Any EventBridge source with the RawData event schema | `Vec<T>` of its data type | no envelope, e.g. `Vec<RabbitMqData>` |
 //! | Any other EventBridge source | [`CloudEvent<T>`] or [`CloudEventBatch<T>`] | `T` defaults to `serde_json::Value` |
 //! | CDN | [`CdnEvent`] | |
 //! | API Gateway | [`ApiGatewayRequest`], answer [`ApiGatewayResponse`] | |

@@ -12,8 +12,8 @@ pub type MqttEvent = CloudEvent<MqttData>;
 /// One MQTT message.
 ///
 /// Function Compute documents the MQTT trigger's event as a JSON array of these, with
-/// no CloudEvents envelope (EventBridge's "RawData" schema): take `Vec<MqttData>`.
-/// Under the CloudEvents schema each message is the `data` of a CloudEvent: take
+/// no CloudEvents envelope: take `Vec<MqttData>`. A trigger that delivers CloudEvents
+/// (EventBridge's default event schema) wraps each message in one: take
 /// [`CloudEventBatch<MqttData>`](super::CloudEventBatch).
 ///
 /// ```
