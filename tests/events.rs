@@ -7,8 +7,9 @@ use bytes::Bytes;
 use common::{Resp, start};
 use fc::events::{
     ApiGatewayRequest, ApiGatewayResponse, AsyncDestinationEvent, Cbor, CdnEvent, CloudEventBatch,
-    HttpTriggerEvent, HttpTriggerResponse, KafkaData, MnsQueueEvent, MnsTopicEvent,
-    MnsTopicStreamEvent, OssEvent, RocketMqData, SlsEvent, TablestoreEvent, TimerEvent,
+    DataHubEvent, DtsData, HttpTriggerEvent, HttpTriggerResponse, KafkaData, MnsQueueEvent,
+    MnsTopicEvent, MnsTopicStreamEvent, MqttData, OssEvent, RabbitMqData, RocketMqData, SlsEvent,
+    TablestoreEvent, TimerEvent, payloads,
 };
 use serde_json::{Value, json};
 
@@ -20,10 +21,11 @@ async fn invoke(routes: fc::Routes, request_id: &str, body: impl Into<Bytes>) ->
     resp
 }
 
-macro_rules! fixture {
-    ($name:literal) => {
-        include_str!(concat!("fixtures/events/", $name))
-    };
+/// A real trigger payload's JSON, from `fc::events::payloads`.
+fn payload(name: &str) -> &'static str {
+    payloads::find(name)
+        .and_then(payloads::Payload::text)
+        .unwrap_or_else(|| panic!("no JSON payload {name}"))
 }
 
 #[fc::invoke]
@@ -33,7 +35,7 @@ async fn on_timer(ev: TimerEvent) -> String {
 
 #[tokio::test]
 async fn timer() {
-    let resp = invoke(fc::routes![on_timer], "ev-timer", fixture!("timer.json")).await;
+    let resp = invoke(fc::routes![on_timer], "ev-timer", payload("timer")).await;
     resp.expect_ok();
     assert_eq!(resp.text(), "timer-trigger 2018-02-09T05:49:00Z awesome-fc");
 }
@@ -57,7 +59,7 @@ async fn on_upload(ev: OssEvent) -> Result<Vec<String>, fc::Error> {
 
 #[tokio::test]
 async fn oss() {
-    let resp = invoke(fc::routes![on_upload], "ev-oss", fixture!("oss.json")).await;
+    let resp = invoke(fc::routes![on_upload], "ev-oss", payload("oss")).await;
     resp.expect_ok();
     assert_eq!(
         resp.json(),
@@ -67,7 +69,7 @@ async fn oss() {
 
 #[tokio::test]
 async fn malformed_event_names_the_field() {
-    let mut event: Value = serde_json::from_str(fixture!("oss.json")).unwrap();
+    let mut event: Value = serde_json::from_str(payload("oss")).unwrap();
     event["events"][0]["oss"]["object"]["size"] = json!("large");
     let resp = invoke(fc::routes![on_upload], "ev-oss-bad", event.to_string()).await;
     let error = resp.expect_failure();
@@ -80,7 +82,7 @@ async fn malformed_event_names_the_field() {
         "{message}"
     );
 
-    let mut event: Value = serde_json::from_str(fixture!("oss.json")).unwrap();
+    let mut event: Value = serde_json::from_str(payload("oss")).unwrap();
     event["events"][0]["oss"]["bucket"]
         .as_object_mut()
         .unwrap()
@@ -107,7 +109,7 @@ async fn on_logs(ev: SlsEvent) -> String {
 
 #[tokio::test]
 async fn sls() {
-    let resp = invoke(fc::routes![on_logs], "ev-sls", fixture!("sls.json")).await;
+    let resp = invoke(fc::routes![on_logs], "ev-sls", payload("sls")).await;
     resp.expect_ok();
     assert_eq!(
         resp.text(),
@@ -125,7 +127,7 @@ async fn mns_topic_json() {
     let resp = invoke(
         fc::routes![on_topic_message],
         "ev-mns-topic",
-        fixture!("mns-topic-json.json"),
+        payload("mns-topic"),
     )
     .await;
     resp.expect_ok();
@@ -135,7 +137,7 @@ async fn mns_topic_json() {
     );
 
     // Message attributes arrive merged in as top-level keys.
-    let mut event: Value = serde_json::from_str(fixture!("mns-topic-json.json")).unwrap();
+    let mut event: Value = serde_json::from_str(payload("mns-topic")).unwrap();
     event["Extend"] = json!("{\"key\":\"value\"}");
     let resp = invoke(
         fc::routes![on_topic_message],
@@ -160,7 +162,7 @@ async fn mns_topic_stream_with_attributes() {
     let resp = invoke(
         fc::routes![on_topic_stream],
         "ev-mns-stream",
-        fixture!("mns-topic-stream-with-attrs.json"),
+        payload("mns-topic-stream"),
     )
     .await;
     resp.expect_ok();
@@ -183,7 +185,7 @@ async fn mns_queue_via_eventbridge() {
     let resp = invoke(
         fc::routes![on_queue_message],
         "ev-mns-queue",
-        fixture!("mns-queue-cloudevent.json"),
+        payload("mns-queue"),
     )
     .await;
     resp.expect_ok();
@@ -210,7 +212,7 @@ async fn on_rocketmq(batch: CloudEventBatch<RocketMqData>) -> Vec<String> {
 
 #[tokio::test]
 async fn rocketmq_one_event_or_a_batch() {
-    let one = fixture!("rocketmq-cloudevent.json");
+    let one = payload("rocketmq");
     let expected = "TopicName:systemProperties.TAGS:TEST";
     let resp = invoke(fc::routes![on_rocketmq], "ev-rocketmq-1", one).await;
     resp.expect_ok();
@@ -239,12 +241,7 @@ async fn on_kafka(batch: CloudEventBatch<KafkaData>) -> Vec<Value> {
 
 #[tokio::test]
 async fn kafka_batch_of_json_encoded_strings() {
-    let resp = invoke(
-        fc::routes![on_kafka],
-        "ev-kafka",
-        fixture!("kafka-eventbridge-batch.json"),
-    )
-    .await;
+    let resp = invoke(fc::routes![on_kafka], "ev-kafka", payload("kafka")).await;
     resp.expect_ok();
     assert_eq!(
         resp.json(),
@@ -267,12 +264,7 @@ async fn on_cdn(ev: CdnEvent) -> Vec<String> {
 
 #[tokio::test]
 async fn cdn() {
-    let resp = invoke(
-        fc::routes![on_cdn],
-        "ev-cdn",
-        fixture!("cdn-cached-objects-refreshed.json"),
-    )
-    .await;
+    let resp = invoke(fc::routes![on_cdn], "ev-cdn", payload("cdn")).await;
     resp.expect_ok();
     assert_eq!(
         resp.json(),
@@ -336,12 +328,7 @@ async fn on_http(req: HttpTriggerEvent) -> HttpTriggerResponse {
 
 #[tokio::test]
 async fn http_trigger_event_and_response() {
-    let resp = invoke(
-        fc::routes![on_http],
-        "ev-http",
-        fixture!("http-trigger-fc3.json"),
-    )
-    .await;
+    let resp = invoke(fc::routes![on_http], "ev-http", payload("http-trigger")).await;
     resp.expect_ok();
     assert_eq!(
         resp.json(),
@@ -353,7 +340,7 @@ async fn http_trigger_event_and_response() {
         })
     );
 
-    let mut post: Value = serde_json::from_str(fixture!("http-trigger-fc3.json")).unwrap();
+    let mut post: Value = serde_json::from_str(payload("http-trigger")).unwrap();
     post["requestContext"]["http"]["method"] = json!("POST");
     let resp = invoke(fc::routes![on_http], "ev-http-post", post.to_string()).await;
     resp.expect_ok();
@@ -376,8 +363,8 @@ async fn on_rows(ev: Cbor<TablestoreEvent>) -> Vec<String> {
 #[tokio::test]
 async fn tablestore_cbor() {
     // The JSON sample, CBOR-encoded (fc-core's unit tests check it stays so).
-    let body = include_bytes!("fixtures/events/tablestore.cbor");
-    let resp = invoke(fc::routes![on_rows], "ev-ots", &body[..]).await;
+    let body = payloads::TABLESTORE.bytes();
+    let resp = invoke(fc::routes![on_rows], "ev-ots", body).await;
     resp.expect_ok();
     assert_eq!(
         resp.json(),
@@ -392,7 +379,7 @@ async fn tablestore_cbor() {
     let resp = invoke(
         fc::routes![on_rows],
         "ev-ots-json",
-        fixture!("tablestore-as-json.json"),
+        payload("tablestore-json"),
     )
     .await;
     assert_eq!(resp.expect_failure()["errorType"], "InvalidEvent");
@@ -420,7 +407,7 @@ async fn tablestore_json_rendering() {
     let resp = invoke(
         fc::routes![on_rows_json],
         "ev-ots-as-json",
-        fixture!("tablestore-as-json.json"),
+        payload("tablestore-json"),
     )
     .await;
     resp.expect_ok();
@@ -442,9 +429,137 @@ async fn async_destination() {
     let resp = invoke(
         fc::routes![on_destination],
         "ev-destination",
-        fixture!("async-destination.json"),
+        payload("async-destination"),
     )
     .await;
     resp.expect_ok();
     assert_eq!(resp.text(), "FunctionResourceExhausted 3 200");
+}
+
+#[fc::invoke]
+async fn on_rabbitmq(batch: CloudEventBatch<RabbitMqData>) -> Vec<Value> {
+    batch
+        .into_iter()
+        .map(|ev| {
+            json!([
+                ev.r#type,
+                ev.data.envelope.routing_key,
+                ev.data.envelope.delivery_tag,
+                ev.data.props.message_id,
+                ev.data.body
+            ])
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn rabbitmq_batch() {
+    let resp = invoke(fc::routes![on_rabbitmq], "ev-rabbitmq", payload("rabbitmq")).await;
+    resp.expect_ok();
+    let one = json!([
+        "amqp:Queue:SendMessage",
+        "housekeeping",
+        98,
+        "f7622d51-e198-41de-a072-77c1ead7****",
+        {"Hello": "RabbitMQ"}
+    ]);
+    assert_eq!(resp.json(), json!([one, one]));
+
+    // A body of the wrong shape names the element and field.
+    let mut bad: Value = serde_json::from_str(payload("rabbitmq")).unwrap();
+    bad[1]["data"]["envelope"]["redeliver"] = json!("no");
+    let resp = invoke(fc::routes![on_rabbitmq], "ev-rabbitmq-bad", bad.to_string()).await;
+    let error = resp.expect_failure();
+    assert_eq!(error["errorType"], "InvalidEvent");
+    let message = error["errorMessage"].as_str().unwrap();
+    assert!(
+        message.starts_with("invalid event: [1].data.envelope.redeliver: invalid type: string"),
+        "{message}"
+    );
+}
+
+#[fc::invoke]
+async fn on_mqtt(messages: Vec<MqttData>) -> Vec<String> {
+    messages
+        .iter()
+        .map(|m| format!("{} {} {}", m.topic(), m.props.client_id, m.body))
+        .collect()
+}
+
+#[tokio::test]
+async fn mqtt() {
+    let resp = invoke(fc::routes![on_mqtt], "ev-mqtt", payload("mqtt")).await;
+    resp.expect_ok();
+    assert_eq!(
+        resp.json(),
+        json!(["testTopic/testMq4**** consumerGroupID@@@xxx hello mq4Iot pub sub msg"])
+    );
+}
+
+#[fc::invoke]
+async fn on_dts(batch: CloudEventBatch<DtsData>) -> Vec<String> {
+    batch
+        .iter()
+        .map(|ev| {
+            let change = &ev.data;
+            let topic = |image: &Option<fc::events::DtsImage>| {
+                image
+                    .as_ref()
+                    .and_then(|row| row.get("topic"))
+                    .and_then(|value| value.text())
+                    .unwrap_or_default()
+            };
+            format!(
+                "{} {}.{} topic: {} -> {}",
+                change.operation_type,
+                change.schema.database_name,
+                change.schema.table_name,
+                topic(&change.before_image),
+                topic(&change.after_image)
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn dts() {
+    let resp = invoke(fc::routes![on_dts], "ev-dts", payload("dts")).await;
+    resp.expect_ok();
+    assert_eq!(
+        resp.json(),
+        json!(["UPDATE hangzhou--test-db.message_info topic: hello -> bye"])
+    );
+}
+
+#[fc::invoke]
+async fn on_datahub(ev: DataHubEvent) -> Result<Value, fc::Error> {
+    let mut rows = Vec::new();
+    for record in &ev.records {
+        rows.push(json!({"id": record.event_id, "columns": record.columns()?}));
+    }
+    Ok(json!({"project": ev.project(), "topic": ev.topic(), "rows": rows}))
+}
+
+#[tokio::test]
+async fn datahub() {
+    let resp = invoke(fc::routes![on_datahub], "ev-datahub", payload("datahub")).await;
+    resp.expect_ok();
+    let columns = json!(["col1's value", "col2's value"]);
+    assert_eq!(
+        resp.json(),
+        json!({
+            "project": "test_project_name",
+            "topic": "test_topic_name",
+            "rows": [{"id": "0:12345", "columns": columns}, {"id": "0:12346", "columns": columns}]
+        })
+    );
+
+    // A record whose data is not a JSON array: the handler's error reaches FC.
+    let mut blob: Value = serde_json::from_str(payload("datahub")).unwrap();
+    blob["records"][0]["data"] = json!("raw bytes");
+    let resp = invoke(fc::routes![on_datahub], "ev-datahub-blob", blob.to_string()).await;
+    assert_eq!(
+        resp.expect_failure()["errorType"],
+        "serde_json::error::Error"
+    );
 }

@@ -32,6 +32,11 @@
 //! | MNS queue (EventBridge) | [`MnsQueueEvent`] or [`CloudEventBatch<MnsQueueData>`] | |
 //! | RocketMQ (EventBridge) | [`RocketMqEvent`] or [`CloudEventBatch<RocketMqData>`] | batch delivery sends an array |
 //! | Kafka (EventBridge) | [`CloudEventBatch<KafkaData>`] | an array of JSON-encoded strings |
+//! | RabbitMQ (EventBridge) | [`CloudEventBatch<RabbitMqData>`] or [`RabbitMqEvent`] | the body is JSON when the message is |
+//! | MQTT (EventBridge) | `Vec<`[`MqttData`]`>` | as documented, without a CloudEvents envelope; with one, [`CloudEventBatch<MqttData>`] |
+//! | DTS change tracking (EventBridge) | [`CloudEventBatch<DtsData>`] or [`DtsEvent`] | rows before and after the change |
+//! | DataHub (its Function Compute connector) | [`DataHubEvent`] | |
+//! | Any EventBridge source with the RawData event schema | `Vec<T>` of its data type | no envelope, e.g. `Vec<RabbitMqData>` |
 //! | Any other EventBridge source | [`CloudEvent<T>`] or [`CloudEventBatch<T>`] | `T` defaults to `serde_json::Value` |
 //! | CDN | [`CdnEvent`] | |
 //! | API Gateway | [`ApiGatewayRequest`], answer [`ApiGatewayResponse`] | |
@@ -54,6 +59,11 @@
 //! - Every type implements `Default`, so tests can build an event with
 //!   `..Default::default()`, and `Serialize`, so a test can send one as JSON.
 //!
+//! # Real payloads for tests
+//! [`payloads`] holds a real body of each trigger, byte for byte as FC sends it, to
+//! feed a function in its unit tests (see [`payloads`] for an example with
+//! `fc::testing`).
+//!
 //! This module is behind the `events` cargo feature of `fc`, on by default.
 
 mod apigateway;
@@ -61,10 +71,15 @@ mod body;
 mod cbor;
 mod cdn;
 mod cloudevent;
+mod datahub;
 mod destination;
+mod dts;
 mod http_trigger;
 mod mns;
+mod mqtt;
 mod oss;
+pub mod payloads;
+mod rabbitmq;
 mod response;
 mod sls;
 mod tablestore;
@@ -78,15 +93,22 @@ pub use cloudevent::{
     CloudEvent, CloudEventBatch, KafkaData, KafkaEvent, KafkaHeaders, MnsQueueData, MnsQueueEvent,
     RocketMqData, RocketMqEvent,
 };
+pub use datahub::{DataHubEvent, DataHubRecord};
 pub use destination::{
     AsyncDestinationEvent, AsyncDestinationRequestContext, AsyncDestinationResponseContext,
 };
+pub use dts::{
+    DtsData, DtsDatabaseInfo, DtsEvent, DtsField, DtsImage, DtsIndex, DtsSchema, DtsTopicPartition,
+    DtsValue,
+};
 pub use http_trigger::{HttpTriggerEvent, HttpTriggerHttpInfo, HttpTriggerRequestContext};
 pub use mns::{MnsTopicEvent, MnsTopicStreamEvent};
+pub use mqtt::{MqttData, MqttEvent, MqttProperties};
 pub use oss::{
     OssBucket, OssEntity, OssEvent, OssEventRecord, OssObject, OssObjectMeta, OssRequestParameters,
     OssResponseElements, OssUserIdentity,
 };
+pub use rabbitmq::{RabbitMqData, RabbitMqEnvelope, RabbitMqEvent, RabbitMqProperties};
 pub use response::{
     ApiGatewayResponse, ApiGatewayResponseBuilder, HttpTriggerResponse, HttpTriggerResponseBuilder,
 };
@@ -106,10 +128,10 @@ mod testing {
     use serde::de::DeserializeOwned;
     use serde_json::Value;
 
-    /// A sample from `tests/fixtures/events/`, by file name.
+    /// A sample from `payloads/`, by file name.
     macro_rules! fixture {
         ($name:literal) => {
-            include_str!(concat!("../../../tests/fixtures/events/", $name))
+            include_str!(concat!("payloads/", $name))
         };
     }
     pub(crate) use fixture;
