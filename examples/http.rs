@@ -1,5 +1,6 @@
 //! An existing axum app served as an FC HTTP function: a JSON API with a path
-//! parameter and a query, an HTML page, and fc's Context and State as extractors.
+//! parameter and a query, an HTML page, fc's Context and State as extractors, and
+//! FC's health check answered at `/healthz` (what the deploy templates configure).
 //! Run: `cargo run --example http`, then open http://localhost:9000/ or
 //! `curl -s 'localhost:9000/api/orders/7?currency=CNY'`.
 
@@ -62,5 +63,5 @@ fn app() -> Router {
 }
 
 fn main() {
-    fc::run(fc::routes![init, app]);
+    fc::run(fc::App::from(fc::routes![init, app]).health_check(fc::DEFAULT_HEALTH_PATH));
 }

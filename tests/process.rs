@@ -300,3 +300,42 @@ async fn rust_log_filters_log_lines_but_never_markers() {
          FC Invoke End RequestId: quiet-1\n"
     );
 }
+
+/// `healthCheckConfig.httpGetUrl` in a deploy template.
+fn template_health_path(template: &str) -> String {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("deploy")
+        .join(template);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let url = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("httpGetUrl:"))
+        .unwrap_or_else(|| panic!("no httpGetUrl in {}", path.display()));
+    url.trim().to_owned()
+}
+
+#[tokio::test]
+async fn the_deploy_templates_health_check_passes_against_the_http_example() {
+    let code = template_health_path("s.code.yaml");
+    assert_eq!(code, template_health_path("s.container.yaml"));
+    assert_eq!(code, fc::DEFAULT_HEALTH_PATH);
+    let function = Function::start("http", &[]);
+    let mut client = Client::connect(function.addr).await;
+    // As FC does: /initialize, then GET <httpGetUrl>; 200 to 399 passes.
+    client
+        .send(Req::initialize("health-init"))
+        .await
+        .expect_ok();
+    let resp = client
+        .send(Req::new("GET", &code).header("x-fc-request-id", "health-1"))
+        .await;
+    assert!((200..400).contains(&resp.status), "{}", resp.status);
+    assert_eq!(resp.text(), "ready");
+    let (exit, lines) = function.terminate();
+    assert_eq!(exit, 0);
+    // Not an invocation: no markers for it.
+    assert!(
+        !lines.iter().any(|l| l.ends_with("RequestId: health-1")),
+        "{lines:#?}"
+    );
+}

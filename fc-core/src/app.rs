@@ -20,6 +20,8 @@ use tower::{Layer, Service, ServiceExt};
 
 use crate::context::Env;
 use crate::endpoint::Endpoint;
+use crate::error::Error;
+use crate::health::{HealthCheck, HealthProbe};
 use crate::http_function::HttpFunction;
 use crate::instance::Instance;
 use crate::layers::invocation::Shared;
@@ -66,6 +68,7 @@ pub struct App {
     output: Output,
     drain_time: Duration,
     enforce_deadline: bool,
+    health: Option<HealthCheck>,
 }
 
 impl Default for App {
@@ -85,6 +88,7 @@ impl fmt::Debug for App {
             .field("states", &self.states.len())
             .field("drain_time", &self.drain_time)
             .field("enforce_deadline", &self.enforce_deadline)
+            .field("health_check", &self.health.as_ref().map(|h| &h.path))
             .finish()
     }
 }
@@ -108,6 +112,7 @@ impl App {
             output: Output::stdout(),
             drain_time: DEFAULT_DRAIN_TIME,
             enforce_deadline: true,
+            health: None,
         }
     }
 
@@ -165,6 +170,43 @@ impl App {
         self
     }
 
+    /// Answers FC's health check (`healthCheckConfig.httpGetUrl` in `s.yaml`) at
+    /// `path`, e.g. [`DEFAULT_HEALTH_PATH`](crate::DEFAULT_HEALTH_PATH) (`/healthz`),
+    /// which the deploy templates use: a `GET` or `HEAD` of it answers 200 once the
+    /// instance can serve (the initializer succeeded, is absent or has not run yet;
+    /// the HTTP function's app is built) and 503 with the reason while the
+    /// initializer runs or after it failed. No markers: it is not an invocation. It
+    /// answers at once, never behind a running initializer, and takes the path
+    /// before an HTTP function's own routes.
+    ///
+    /// ```no_run
+    /// #[fc::http]
+    /// fn app() -> axum::Router {
+    ///     axum::Router::new()
+    /// }
+    ///
+    /// fn main() {
+    ///     fc::run(fc::App::from(fc::routes![app]).health_check(fc::DEFAULT_HEALTH_PATH));
+    /// }
+    /// ```
+    pub fn health_check(mut self, path: impl Into<String>) -> Self {
+        self.health = Some(HealthCheck::new(path.into()));
+        self
+    }
+
+    /// [`App::health_check`], and once the instance is ready, also `check` (a
+    /// database ping, a model loaded): its `Err`, a panic, or no answer within
+    /// [`CHECK_TIMEOUT`](crate::health::CHECK_TIMEOUT) answers 503 with the reason.
+    /// See [`HealthProbe`] for an example.
+    pub fn health_check_with<F, Fut>(mut self, path: impl Into<String>, check: F) -> Self
+    where
+        F: Fn(HealthProbe) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), Error>> + Send + 'static,
+    {
+        self.health = Some(HealthCheck::with(path.into(), check));
+        self
+    }
+
     /// Where markers and (with fc's subscriber) log lines go; stdout by default.
     pub fn output(mut self, output: Output) -> Self {
         self.output = output;
@@ -210,6 +252,7 @@ impl App {
             States::new(self.states),
             self.output.clone(),
         ));
+        let health_path = self.health.as_ref().map(|h| h.path.clone());
         let endpoint = Endpoint {
             invoke: self.routes.invoke,
             http: self.routes.http.map(|build| {
@@ -217,6 +260,7 @@ impl App {
             }),
             pre_stop: self.routes.pre_stop,
             pre_freeze: self.routes.pre_freeze,
+            health: self.health,
             instance: Arc::clone(&instance),
             body_limit: self.body_limit,
         };
@@ -225,6 +269,7 @@ impl App {
             instance,
             output: self.output,
             enforce_deadline: self.enforce_deadline,
+            health_path,
         };
         layers::stack(shared, self.layers, endpoint)
     }

@@ -20,6 +20,8 @@ pub(crate) enum Kind {
     PreStop,
     /// `GET /pre-freeze`: the instance is about to be frozen (FC 2.0).
     PreFreeze,
+    /// `GET <path>` of the health check configured with `App::health_check`.
+    Health,
 }
 
 /// What fc does around one kind of request.
@@ -30,11 +32,12 @@ pub(crate) struct Policy {
     /// An invocation of the function: the initializer runs first if it has not yet
     /// succeeded, and the function's timeout applies.
     pub(crate) invocation: bool,
-    /// The request goes to the HTTP app as it came (the context reads a copy of its
-    /// headers), and the app's own status goes to the client. Otherwise the headers
-    /// (all FC's) move into the context, and fc answers 200 on success, 404 on
-    /// failure.
-    pub(crate) forwarded: bool,
+    /// The request keeps its headers, because it goes to the HTTP app as it came (the
+    /// context reads a copy). Otherwise they (all FC's) move into the context.
+    pub(crate) keeps_headers: bool,
+    /// The response's own status goes to the client, with `x-fc-status: 200` unless
+    /// fc failed it. Otherwise fc answers 200 on success and 404 on failure.
+    pub(crate) own_status: bool,
 }
 
 impl Kind {
@@ -44,30 +47,43 @@ impl Kind {
             Kind::Invoke => Policy {
                 marker: Some(Marker::Invoke),
                 invocation: true,
-                forwarded: false,
+                keeps_headers: false,
+                own_status: false,
             },
             Kind::Http => Policy {
                 marker: Some(Marker::Invoke),
                 invocation: true,
-                forwarded: true,
+                keeps_headers: true,
+                own_status: true,
             },
             // `/initialize` prints its markers around the whole request.
             Kind::Initialize => Policy {
                 marker: Some(Marker::Initialize),
                 invocation: false,
-                forwarded: false,
+                keeps_headers: false,
+                own_status: false,
             },
             // Hooks are not invocations, but FC's runtimes frame them with their own
             // markers (`FC PreStop Start RequestId: …`).
             Kind::PreStop => Policy {
                 marker: Some(Marker::PreStop),
                 invocation: false,
-                forwarded: false,
+                keeps_headers: false,
+                own_status: false,
             },
             Kind::PreFreeze => Policy {
                 marker: Some(Marker::PreFreeze),
                 invocation: false,
-                forwarded: false,
+                keeps_headers: false,
+                own_status: false,
+            },
+            // Not an invocation either: no markers, answered even while the initializer
+            // runs, and its 200 or 503 is what FC reads.
+            Kind::Health => Policy {
+                marker: None,
+                invocation: false,
+                keeps_headers: false,
+                own_status: true,
             },
         }
     }
@@ -77,12 +93,25 @@ impl Kind {
 /// carry no documented value and go by method and path. Without the header (FC 3.0's
 /// local emulator, a developer's curl), `POST /invoke` is an event and
 /// `POST /initialize` the initializer; anything else belongs to the HTTP function.
-pub(crate) fn classify(method: &Method, path: &str, headers: &HeaderMap) -> Kind {
-    match text(headers, header::CONTROL_PATH) {
+/// A `GET` (or `HEAD`) of `health`, the configured health-check path, is the health
+/// check unless the header says it is an event or the initializer.
+pub(crate) fn classify(
+    method: &Method,
+    path: &str,
+    headers: &HeaderMap,
+    health: Option<&str>,
+) -> Kind {
+    let control = text(headers, header::CONTROL_PATH);
+    match control {
         Some("/invoke") => return Kind::Invoke,
         Some("/initialize") => return Kind::Initialize,
-        Some("/http-invoke") => return Kind::Http,
         _ => {}
+    }
+    if health == Some(path) && (method == Method::GET || method == Method::HEAD) {
+        return Kind::Health;
+    }
+    if control == Some("/http-invoke") {
+        return Kind::Http;
     }
     match (method, path) {
         (&Method::POST, "/invoke") => Kind::Invoke,
@@ -96,6 +125,49 @@ pub(crate) fn classify(method: &Method, path: &str, headers: &HeaderMap) -> Kind
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_health_path_is_the_health_check_when_configured() {
+        let health = Some("/healthz");
+        let with = |control: Option<&str>| {
+            let mut headers = HeaderMap::new();
+            if let Some(value) = control {
+                headers.insert(header::CONTROL_PATH, value.parse().unwrap());
+            }
+            headers
+        };
+        let cases = [
+            (Method::GET, "/healthz", None, health, Kind::Health),
+            (Method::HEAD, "/healthz", None, health, Kind::Health),
+            (
+                Method::GET,
+                "/healthz",
+                Some("/http-invoke"),
+                health,
+                Kind::Health,
+            ),
+            // The header's event and initializer win; other methods and paths are
+            // the app's.
+            (
+                Method::GET,
+                "/healthz",
+                Some("/invoke"),
+                health,
+                Kind::Invoke,
+            ),
+            (Method::POST, "/healthz", None, health, Kind::Http),
+            (Method::GET, "/healthz/x", None, health, Kind::Http),
+            // Not configured: the app's.
+            (Method::GET, "/healthz", None, None, Kind::Http),
+        ];
+        for (method, path, control, health, want) in cases {
+            assert_eq!(
+                classify(&method, path, &with(control), health),
+                want,
+                "{method} {path} {control:?} {health:?}"
+            );
+        }
+    }
 
     #[test]
     fn table() {
@@ -128,7 +200,7 @@ mod tests {
             }
             let method = Method::from_bytes(method.as_bytes()).unwrap();
             assert_eq!(
-                classify(&method, path, &headers),
+                classify(&method, path, &headers, None),
                 want,
                 "{method} {path} {control:?}"
             );

@@ -15,6 +15,7 @@ use tower::Service;
 use crate::context::Context;
 use crate::dispatch::Kind;
 use crate::error::Failure;
+use crate::health::HealthCheck;
 use crate::http_function::HttpFunction;
 use crate::instance::Instance;
 use crate::macro_support::event::Invocation;
@@ -27,6 +28,7 @@ pub(crate) struct Endpoint {
     pub(crate) http: Option<HttpFunction>,
     pub(crate) pre_stop: Option<Named<HookFn>>,
     pub(crate) pre_freeze: Option<Named<HookFn>>,
+    pub(crate) health: Option<HealthCheck>,
     pub(crate) instance: Arc<Instance>,
     pub(crate) body_limit: usize,
 }
@@ -88,6 +90,11 @@ impl Endpoint {
             }
             Kind::PreStop => hook("pre-stop", self.pre_stop.as_ref(), context).await,
             Kind::PreFreeze => hook("pre-freeze", self.pre_freeze.as_ref(), context).await,
+            // Only classified when configured.
+            Kind::Health => match &self.health {
+                Some(health) => Ok(health.answer(&self.instance, self.http.as_ref()).await),
+                None => Err(Failure::new("NotFound", "no health check is configured")),
+            },
             Kind::Http => match &self.http {
                 Some(http) => Ok(http.forward(req, &context).await),
                 None => Err(Failure::new(

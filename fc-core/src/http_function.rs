@@ -35,8 +35,13 @@ impl HttpFunction {
         }
     }
 
+    /// Builds the app now if no request has yet (a health check asks).
+    pub(crate) async fn build(&self) {
+        self.app().await;
+    }
+
     /// The app, built by its first caller while the others wait.
-    async fn app(&self) -> Router {
+    async fn app(&self) -> &Router {
         self.app
             .get_or_init(|| async {
                 // axum's extractors refuse bodies over 2 MB unless told otherwise.
@@ -45,13 +50,12 @@ impl HttpFunction {
                     .layer(DefaultBodyLimit::max(self.body_limit))
             })
             .await
-            .clone()
     }
 
     /// Forwards an HTTP invocation to the app, whole, and returns its response with
     /// the headers FC forbids removed.
     pub(crate) async fn forward(&self, mut req: Request, context: &Context) -> Response {
-        let app = self.app().await;
+        let app = self.app().await.clone();
         strip_base_path(&mut req, context.base_path());
         req.extensions_mut().insert(Arc::clone(&self.states));
         let mut response = match app.oneshot(req).await {

@@ -1,6 +1,7 @@
 //! The instance: its initializer, run at most once successfully, and its state.
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use tokio::sync::OnceCell;
 
@@ -16,8 +17,24 @@ use crate::state::States;
 pub(crate) struct Instance {
     init: Option<Named<InitFn>>,
     done: OnceCell<()>,
+    /// The initializer is running now.
+    running: AtomicBool,
+    /// Why the initializer's last run failed, until a run succeeds.
+    failed: Mutex<Option<String>>,
     pub(crate) states: Arc<States>,
     output: Output,
+}
+
+/// Whether the instance can serve, as a health check asks, without waiting.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Readiness {
+    /// No initializer, it succeeded, or it has not run yet (the first invocation
+    /// will run it).
+    Ready,
+    /// The initializer is running.
+    Initializing,
+    /// The initializer's last run failed, for this reason.
+    Failed(String),
 }
 
 impl Instance {
@@ -25,14 +42,31 @@ impl Instance {
         Self {
             init,
             done: OnceCell::new(),
+            running: AtomicBool::new(false),
+            failed: Mutex::new(None),
             states: Arc::new(states),
             output,
         }
     }
 
     /// True while an initializer is declared and has not yet succeeded.
-    pub(crate) fn needs_init(&self) -> bool {
+    fn needs_init(&self) -> bool {
         self.init.is_some() && !self.done.initialized()
+    }
+
+    /// Whether the instance can serve, answered at once: never behind a running
+    /// initializer.
+    pub(crate) fn readiness(&self) -> Readiness {
+        if !self.needs_init() {
+            return Readiness::Ready;
+        }
+        if self.running.load(Ordering::Acquire) {
+            return Readiness::Initializing;
+        }
+        match &*self.failed.lock().unwrap_or_else(PoisonError::into_inner) {
+            Some(reason) => Readiness::Failed(reason.clone()),
+            None => Readiness::Ready,
+        }
     }
 
     /// `/initialize`: runs the initializer unless it already succeeded. The request
@@ -65,14 +99,23 @@ impl Instance {
                 let handler = Arc::clone(&init.handler);
                 let context = ctx.clone();
                 let run = CatchUnwind::new(Box::pin(async move { handler(context).await }));
-                match run.await {
+                let _running = Running::start(&self.running);
+                let result = match run.await {
                     Ok(Ok(state)) => {
                         self.states.set_initialized(state);
                         Ok(())
                     }
                     Ok(Err(fail)) => Err(fail.0),
                     Err(()) => Err(Failure::panic(ctx.request_id())),
-                }
+                };
+                *self.failed.lock().unwrap_or_else(PoisonError::into_inner) =
+                    result.as_ref().err().map(|failure| {
+                        format!(
+                            "{}: {}",
+                            failure.body.error_type, failure.body.error_message
+                        )
+                    });
+                result
             })
             .await
             .map(|&()| ())
@@ -80,5 +123,22 @@ impl Instance {
                 failure.log = format!("initializer `{}` failed: {}", init.name, failure.log);
                 failure
             })
+    }
+}
+
+/// Marks the initializer as running until dropped: when it ends, fails, panics, or
+/// the request that ran it goes away.
+struct Running<'a>(&'a AtomicBool);
+
+impl<'a> Running<'a> {
+    fn start(flag: &'a AtomicBool) -> Self {
+        flag.store(true, Ordering::Release);
+        Running(flag)
+    }
+}
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
     }
 }

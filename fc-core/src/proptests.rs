@@ -109,6 +109,6 @@ proptest! {
         if let Some(control) = control.and_then(|c| HeaderValue::from_str(&c).ok()) {
             headers.insert(header::CONTROL_PATH, control);
         }
-        let _ = classify(&method, &path, &headers);
+        let _ = classify(&method, &path, &headers, Some("/healthz"));
     }
 }

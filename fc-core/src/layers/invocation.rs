@@ -35,6 +35,8 @@ pub(crate) struct Shared {
     pub(crate) output: Output,
     /// Answer with a timeout failure at `x-fc-function-timeout`.
     pub(crate) enforce_deadline: bool,
+    /// The path FC's health check gets, when `App::health_check` set one.
+    pub(crate) health_path: Option<String>,
 }
 
 /// Makes every request an invocation around the inner stack.
@@ -94,12 +96,17 @@ where
     }
 
     fn call(&mut self, mut req: Request) -> Self::Future {
-        let kind = dispatch::classify(req.method(), req.uri().path(), req.headers());
+        let kind = dispatch::classify(
+            req.method(),
+            req.uri().path(),
+            req.headers(),
+            self.shared.health_path.as_deref(),
+        );
         let policy = kind.policy();
-        // A forwarded request reaches the app as it came, so its context reads a copy
-        // of the headers. Any other request's headers (FC's own) move into the
+        // A request for the HTTP app reaches it as it came, so its context reads a
+        // copy of the headers. Any other request's headers (FC's own) move into the
         // context: no copy on the hot path; layers read them with `Context::headers`.
-        let headers = if policy.forwarded {
+        let headers = if policy.keeps_headers {
             req.headers().clone()
         } else {
             std::mem::take(req.headers_mut())
@@ -145,9 +152,10 @@ where
 }
 
 /// Logs the failure report, if any, and makes the status one FC understands: a
-/// failure is 404 with `x-fc-status: 404`; a forwarded request's own status passes
-/// through with `x-fc-status: 200`; anything else answers 200 or 404. The one writer
-/// of `x-fc-status`.
+/// failure is 404 with `x-fc-status: 404`; where the policy says the response's own
+/// status counts (an HTTP function's app, the health check), it passes through with
+/// `x-fc-status: 200`; anything else answers 200 or 404. The one writer of
+/// `x-fc-status`.
 fn finish(policy: Policy, mut response: Response) -> Response {
     let failed = match response.extensions().get::<Report>() {
         Some(Report(text)) => {
@@ -159,7 +167,7 @@ fn finish(policy: Policy, mut response: Response) -> Response {
     let status = response.status();
     let ok = if failed {
         false
-    } else if policy.forwarded {
+    } else if policy.own_status {
         true
     } else {
         if status != StatusCode::OK {
@@ -167,7 +175,7 @@ fn finish(policy: Policy, mut response: Response) -> Response {
         }
         status == StatusCode::OK
     };
-    if !policy.forwarded || failed {
+    if !policy.own_status || failed {
         *response.status_mut() = if ok {
             StatusCode::OK
         } else {
@@ -247,7 +255,7 @@ mod tests {
     }
 
     #[test]
-    fn forwarded_status_passes_through_with_fc_status_200() {
+    fn an_apps_own_status_passes_through_with_fc_status_200() {
         let teapot = || {
             let mut response = Response::new(Body::empty());
             *response.status_mut() = StatusCode::IM_A_TEAPOT;
