@@ -1,4 +1,4 @@
-//! The runtime of [`fc`](https://docs.rs/fc): the server FC talks to, dispatch on
+//! The runtime of [`fc`](https://docs.rs/fc-rs): the server FC talks to, dispatch on
 //! `x-fc-control-path`, [`Context`], error and panic mapping, marker lines and FC's
 //! log format.
 //!
