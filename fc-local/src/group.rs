@@ -8,18 +8,13 @@ use std::time::Duration;
 
 use tokio::sync::oneshot;
 
-use crate::logs::{self, Line};
-use crate::ui::{Style, Ui};
+use crate::client::Reply;
+use crate::logs::{Line, Logs};
+use crate::marker::{Edge, Kind, Marker};
+use crate::ui::{self, Style, Ui};
 
 /// How long a finished invocation waits for its End marker before it is shown anyway.
 const END_GRACE: Duration = Duration::from_secs(2);
-
-/// What kind of invocation a group is, for its End marker.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Kind {
-    Invoke,
-    Initialize,
-}
 
 #[derive(Debug)]
 struct Group {
@@ -42,11 +37,15 @@ pub(crate) struct Tracker {
 }
 
 impl Tracker {
-    pub(crate) fn new(ui: Arc<Ui>) -> Arc<Self> {
-        Arc::new(Self {
+    /// A tracker grouping every later line of `logs`.
+    pub(crate) fn follow(logs: &Logs, ui: Arc<Ui>) -> Arc<Self> {
+        let tracker = Arc::new(Self {
             ui,
             open: Mutex::new(Vec::new()),
-        })
+        });
+        let sink = Arc::clone(&tracker);
+        logs.set_sink(move |line| sink.line(line));
+        tracker
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Group>> {
@@ -85,11 +84,7 @@ impl Tracker {
         };
         let group = &mut open[index];
         group.lines.push(line.clone());
-        let end = match group.kind {
-            Kind::Invoke => logs::invoke_end(&group.id),
-            Kind::Initialize => logs::initialize_end(&group.id),
-        };
-        if logs::is_marker(&line.text, &end) {
+        if crate::marker::is(&line.text, &group.kind.end(&group.id)) {
             group.ended = true;
             if group.heading.is_some() {
                 let group = open.remove(index);
@@ -147,12 +142,8 @@ impl Tracker {
             text.push_str(&self.ui.paint(
                 Style::Yellow,
                 &format!(
-                    "│ (no `FC {} End RequestId: {}` line within {} s)",
-                    match group.kind {
-                        Kind::Invoke => "Invoke",
-                        Kind::Initialize => "Initialize",
-                    },
-                    group.id,
+                    "│ (no `{}` line within {} s)",
+                    Marker::new(group.kind, Edge::End).line(&group.id),
                     END_GRACE.as_secs()
                 ),
             ));
@@ -161,5 +152,37 @@ impl Tracker {
         if let Some(printed) = group.printed.take() {
             let _ = printed.send(());
         }
+    }
+}
+
+/// A group's heading: `Invoke 1-… succeeded · 200 (x-fc-status: 200) · 3 ms`, green,
+/// yellow (a success only as FC counts it) or red.
+pub(crate) fn heading(ui: &Ui, what: &str, id: &str, result: &Result<Reply, String>) -> String {
+    match result {
+        Ok(reply) => {
+            let (style, verdict) = match (reply.succeeded(), reply.status.is_success()) {
+                (true, true) => (Style::Green, "succeeded"),
+                // What FC does with an answer that has no x-fc-status.
+                (true, false) => (
+                    Style::Yellow,
+                    "succeeded, as FC counts it (no x-fc-status: 404)",
+                ),
+                (false, _) => (Style::Red, "failed"),
+            };
+            format!(
+                "{} {} {}",
+                ui.paint(Style::Bold, &format!("{what} {id}")),
+                ui.paint(style, verdict),
+                ui.paint(
+                    Style::Dim,
+                    &format!("· {} · {}", reply.describe(), ui::duration(reply.elapsed))
+                ),
+            )
+        }
+        Err(e) => format!(
+            "{} {}",
+            ui.paint(Style::Bold, &format!("{what} {id}")),
+            ui.paint(Style::Red, &format!("failed: {e}"))
+        ),
     }
 }

@@ -5,7 +5,7 @@ use std::hash::{BuildHasher, RandomState};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use http::{HeaderMap, HeaderName, HeaderValue, Method, Request};
+use http::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::FunctionArgs;
 
@@ -113,31 +113,6 @@ impl Identity {
             set("x-fc-control-path", path);
         }
         headers
-    }
-}
-
-impl Identity {
-    /// A request as FC sends it to the instance listening on `port`: the common
-    /// headers, `request_id`, and `control` in `x-fc-control-path`.
-    pub(crate) fn request<B>(
-        &self,
-        port: u16,
-        method: Method,
-        path_and_query: &str,
-        request_id: &str,
-        control: Control,
-        body: B,
-    ) -> Request<B> {
-        let mut request = Request::new(body);
-        *request.method_mut() = method;
-        *request.uri_mut() = path_and_query
-            .parse()
-            .unwrap_or_else(|_| http::Uri::from_static("/"));
-        *request.headers_mut() = self.headers(request_id, control);
-        if let Ok(host) = HeaderValue::from_str(&format!("127.0.0.1:{port}")) {
-            request.headers_mut().insert(http::header::HOST, host);
-        }
-        request
     }
 }
 

@@ -19,7 +19,9 @@ mod group;
 mod identity;
 mod invoke;
 mod logs;
+mod marker;
 mod package;
+mod request;
 mod serve;
 mod ui;
 

@@ -27,11 +27,13 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 
 use crate::client::{self, Body, BoxError, Pool, Reply};
-use crate::function::{self, Function};
-use crate::group::{Kind, Tracker};
-use crate::identity::{self, Control, Identity};
+use crate::function::Function;
+use crate::group::{self, Tracker};
+use crate::identity::{self, Control};
 use crate::logs::Logs;
-use crate::ui::{self, Style, Ui};
+use crate::marker::Kind;
+use crate::request::Requests;
+use crate::ui::{Style, Ui};
 use crate::{EXIT_ERROR, EXIT_FAILED, FunctionArgs};
 
 /// FC's limit for a synchronous invocation's event.
@@ -69,27 +71,7 @@ struct Door {
     tracker: Arc<Tracker>,
     ui: Arc<Ui>,
     timeout: Duration,
-    /// For requests to the function: its identity and address.
-    template: Template,
-}
-
-struct Template {
-    identity: Arc<Identity>,
-    port: u16,
-}
-
-impl Template {
-    fn request(
-        &self,
-        method: Method,
-        path: &str,
-        id: &str,
-        control: Control,
-        body: Body,
-    ) -> Request<Body> {
-        self.identity
-            .request(self.port, method, path, id, control, body)
-    }
+    requests: Requests,
 }
 
 pub(crate) async fn run(args: Args, ui: Arc<Ui>) -> u8 {
@@ -106,49 +88,32 @@ pub(crate) async fn run(args: Args, ui: Arc<Ui>) -> u8 {
     let local = listener
         .local_addr()
         .unwrap_or_else(|_| SocketAddr::from((Ipv4Addr::LOCALHOST, args.port)));
-    let identity = Arc::new(Identity::new(&args.function));
     let logs = Logs::new();
-    let tracker = Tracker::new(Arc::clone(&ui));
-    {
-        let tracker = Arc::clone(&tracker);
-        logs.set_sink(move |line| tracker.line(line));
-    }
-    let mut function = match Function::spawn(
-        &args.function.command,
-        &args.function.env,
-        Arc::clone(&identity),
-        logs,
-    ) {
+    let tracker = Tracker::follow(&logs, Arc::clone(&ui));
+    let mut function = match Function::start(&args.function, logs, &ui) {
         Ok(function) => function,
-        Err(e) => {
-            ui.say(&ui.paint(Style::Red, &format!("fc-local: {e}")));
-            return EXIT_ERROR;
-        }
+        Err(code) => return code,
     };
-    if let Err(why) = function
-        .wait_listening(Duration::from_secs(args.function.start_timeout), &ui)
-        .await
-    {
-        function::report_start_failure(&function, &why, &ui);
-        let _ = function.terminate().await;
-        return EXIT_ERROR;
+    if let Err(code) = function.listening(&args.function, &ui).await {
+        return code;
     }
-    let base_path = args
-        .base_path
-        .then(|| format!("/2016-08-15/proxy/{SERVICE}/{}/", identity.function_name));
+    let requests = function.requests.clone();
+    let base_path = args.base_path.then(|| {
+        format!(
+            "/2016-08-15/proxy/{SERVICE}/{}/",
+            requests.identity().function_name
+        )
+    });
     let door = Arc::new(Door {
         http: args.http,
         base_path: base_path.clone(),
         initializer: args.initializer,
         initialized: tokio::sync::Mutex::new(false),
         pool: Pool::new(function.addr),
-        tracker,
+        tracker: Arc::clone(&tracker),
         ui: Arc::clone(&ui),
         timeout: Duration::from_secs(args.function.timeout + 5),
-        template: Template {
-            identity,
-            port: function.port,
-        },
+        requests,
     });
     if door.initializer {
         // As FC does right after start; a failure is retried before the next request.
@@ -168,7 +133,7 @@ pub(crate) async fn run(args: Args, ui: Arc<Ui>) -> u8 {
 
     let code = accept_loop(&listener, &door, &mut function, &ui).await;
     drop(listener);
-    crate::invoke::stop(&mut function, &ui).await;
+    function.stop(&ui).await;
     code
 }
 
@@ -284,13 +249,7 @@ impl Door {
             return Ok(());
         }
         let id = identity::request_id();
-        let request = self.template.request(
-            Method::POST,
-            "/initialize",
-            &id,
-            Control::Initialize,
-            client::full(Bytes::new()),
-        );
+        let request = self.requests.initialize(&id);
         self.tracker.open(&id, Kind::Initialize);
         let result = self.exchange(request).await;
         let heading = self.heading("POST /initialize", &id, &result);
@@ -316,31 +275,7 @@ impl Door {
     }
 
     fn heading(&self, what: &str, id: &str, result: &Result<Reply, String>) -> String {
-        let ui = &self.ui;
-        match result {
-            Ok(reply) => {
-                let style = if reply.succeeded() {
-                    Style::Green
-                } else {
-                    Style::Red
-                };
-                format!(
-                    "{} {} {}",
-                    ui.paint(Style::Bold, what),
-                    ui.paint(Style::Dim, id),
-                    ui.paint(
-                        style,
-                        &format!("· {} · {}", reply.describe(), ui::duration(reply.elapsed))
-                    )
-                )
-            }
-            Err(e) => format!(
-                "{} {} {}",
-                ui.paint(Style::Bold, what),
-                ui.paint(Style::Dim, id),
-                ui.paint(Style::Red, &format!("· {e}"))
-            ),
-        }
+        group::heading(&self.ui, what, id, result)
     }
 
     /// What FC's InvokeFunction answers: the body, the request id, and on failure
@@ -385,17 +320,7 @@ impl Door {
             }
         };
         let id = identity::request_id();
-        let mut request = self.template.request(
-            Method::POST,
-            "/invoke",
-            &id,
-            Control::Invoke,
-            client::full(body),
-        );
-        request.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/octet-stream"),
-        );
+        let request = self.requests.event(&id, body);
         self.tracker.open(&id, Kind::Invoke);
         let result = self.exchange(request).await;
         drop(self.tracker.close(&id, self.heading(&label, &id, &result)));
@@ -424,7 +349,7 @@ impl Door {
         let id = identity::request_id();
         let (parts, body) = req.into_parts();
         let body: Body = body.map_err(BoxError::from).boxed();
-        let mut request = self.template.request(
+        let mut request = self.requests.build(
             parts.method,
             &path_and_query,
             &id,
