@@ -13,8 +13,10 @@ use tokio::process::{Child, Command};
 use tokio::task::JoinHandle;
 
 use crate::client::{self, Conn, Reply};
+use crate::group::{self, Tracker};
 use crate::identity::{self, Identity};
 use crate::logs::{Line, Logs, Stream};
+use crate::marker::Kind;
 use crate::request::Requests;
 use crate::ui::{self, Style, Ui};
 use crate::{EXIT_ERROR, FunctionArgs};
@@ -189,12 +191,20 @@ impl Function {
         client::exchange(&mut conn, self.requests.pre_stop(id), PRE_STOP_TIMEOUT).await
     }
 
-    /// Stops the function as FC stops an instance: `/pre-stop`, then SIGTERM; one
-    /// line says how it went.
-    pub(crate) async fn stop(&mut self, ui: &Ui) {
+    /// Stops the function as FC stops an instance: `/pre-stop` (its log lines grouped
+    /// by `tracker` under its `FC PreStop` markers), then SIGTERM; one line says how it
+    /// went.
+    pub(crate) async fn stop(&mut self, ui: &Ui, tracker: &Arc<Tracker>) {
         let pre_stop = if self.exited().is_none() {
             let id = identity::request_id();
+            tracker.open(&id, Kind::PreStop);
             let result = self.pre_stop(&id).await;
+            let _ = tracker
+                .close(
+                    &id,
+                    group::heading(ui, Kind::PreStop, "PreStop", &id, &result),
+                )
+                .await;
             match result {
                 Ok(reply) if reply.status.is_success() => {
                     format!("/pre-stop {}", reply.status.as_u16())

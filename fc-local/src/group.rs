@@ -156,19 +156,28 @@ impl Tracker {
 }
 
 /// A group's heading: `Invoke 1-… succeeded · 200 (x-fc-status: 200) · 3 ms`, green,
-/// yellow (a success only as FC counts it) or red.
-pub(crate) fn heading(ui: &Ui, what: &str, id: &str, result: &Result<Reply, String>) -> String {
+/// yellow (a success only as FC counts it) or red. An invocation succeeds unless
+/// `x-fc-status` says otherwise; a hook (FC 3.0) with any 2xx.
+pub(crate) fn heading(
+    ui: &Ui,
+    kind: Kind,
+    what: &str,
+    id: &str,
+    result: &Result<Reply, String>,
+) -> String {
     match result {
         Ok(reply) => {
-            let (style, verdict) = match (reply.succeeded(), reply.status.is_success()) {
-                (true, true) => (Style::Green, "succeeded"),
-                // What FC does with an answer that has no x-fc-status.
-                (true, false) => (
-                    Style::Yellow,
-                    "succeeded, as FC counts it (no x-fc-status: 404)",
-                ),
-                (false, _) => (Style::Red, "failed"),
-            };
+            let (style, verdict) =
+                match (kind.is_hook(), reply.succeeded(), reply.status.is_success()) {
+                    (true, _, true) | (false, true, true) => (Style::Green, "succeeded"),
+                    (true, _, false) => (Style::Red, "failed"),
+                    // What FC does with an answer that has no x-fc-status.
+                    (false, true, false) => (
+                        Style::Yellow,
+                        "succeeded, as FC counts it (no x-fc-status: 404)",
+                    ),
+                    (false, false, _) => (Style::Red, "failed"),
+                };
             format!(
                 "{} {} {}",
                 ui.paint(Style::Bold, &format!("{what} {id}")),

@@ -59,7 +59,7 @@ pub(crate) async fn run(args: Args, ui: Arc<Ui>) -> u8 {
         ),
     ));
     let code = attempt(&function, &args, event, &ui, &tracker).await;
-    function.stop(&ui).await;
+    function.stop(&ui, &tracker).await;
     code
 }
 
@@ -86,7 +86,10 @@ async fn attempt(
         let result = client::exchange(&mut conn, request, timeout).await;
         let ok = result.as_ref().is_ok_and(Reply::succeeded);
         let _ = tracker
-            .close(&id, heading(ui, "Initialize", &id, &result))
+            .close(
+                &id,
+                heading(ui, Kind::Initialize, "Initialize", &id, &result),
+            )
             .await;
         if !ok {
             if let Ok(reply) = &result {
@@ -110,7 +113,7 @@ async fn attempt(
     tracker.open(&id, Kind::Invoke);
     let result = client::exchange(&mut conn, request, timeout).await;
     let _ = tracker
-        .close(&id, heading(ui, "Invoke", &id, &result))
+        .close(&id, heading(ui, Kind::Invoke, "Invoke", &id, &result))
         .await;
     match result {
         Ok(reply) => {

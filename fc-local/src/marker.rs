@@ -40,6 +40,12 @@ impl Kind {
         }
     }
 
+    /// Whether this is a lifecycle hook (succeeds with any 2xx) rather than an
+    /// invocation (judged by `x-fc-status`).
+    pub(crate) fn is_hook(self) -> bool {
+        matches!(self, Kind::PreStop | Kind::PreFreeze)
+    }
+
     /// `FC Invoke Start RequestId: <id>`.
     pub(crate) fn start(self, id: &str) -> String {
         Marker::new(self, Edge::Start).line(id)

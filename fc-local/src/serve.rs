@@ -133,7 +133,7 @@ pub(crate) async fn run(args: Args, ui: Arc<Ui>) -> u8 {
 
     let code = accept_loop(&listener, &door, &mut function, &ui).await;
     drop(listener);
-    function.stop(&ui).await;
+    function.stop(&ui, &tracker).await;
     code
 }
 
@@ -275,7 +275,7 @@ impl Door {
     }
 
     fn heading(&self, what: &str, id: &str, result: &Result<Reply, String>) -> String {
-        group::heading(&self.ui, what, id, result)
+        group::heading(&self.ui, Kind::Invoke, what, id, result)
     }
 
     /// What FC's InvokeFunction answers: the body, the request id, and on failure
