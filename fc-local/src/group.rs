@@ -15,12 +15,17 @@ use crate::ui::{self, Style, Ui};
 
 /// How long a finished invocation waits for its End marker before it is shown anyway.
 const END_GRACE: Duration = Duration::from_secs(2);
+/// How long a hook's group waits for its Start marker once the hook has answered,
+/// before it is taken for one of a runtime without hook markers.
+const HOOK_START_GRACE: Duration = Duration::from_millis(200);
 
 #[derive(Debug)]
 struct Group {
     id: String,
     kind: Kind,
     lines: Vec<Line>,
+    /// The Start marker was seen.
+    started: bool,
     /// The End marker was seen.
     ended: bool,
     /// The response arrived: the heading to print.
@@ -58,6 +63,7 @@ impl Tracker {
             id: id.to_owned(),
             kind,
             lines: Vec::new(),
+            started: false,
             ended: false,
             heading: None,
             printed: None,
@@ -84,6 +90,9 @@ impl Tracker {
         };
         let group = &mut open[index];
         group.lines.push(line.clone());
+        if crate::marker::is(&line.text, &group.kind.start(&group.id)) {
+            group.started = true;
+        }
         if crate::marker::is(&line.text, &group.kind.end(&group.id)) {
             group.ended = true;
             if group.heading.is_some() {
@@ -95,7 +104,9 @@ impl Tracker {
     }
 
     /// The response for `id` arrived: its group is printed under `heading` once its
-    /// End marker is seen, or after a grace period without it. The receiver resolves
+    /// End marker is seen, or after a grace period without it. A hook whose Start
+    /// marker has not shown up soon after is taken for one of a runtime that prints
+    /// no hook markers, and printed without waiting longer. The receiver resolves
     /// once the group is printed.
     pub(crate) fn close(self: &Arc<Self>, id: &str, heading: String) -> oneshot::Receiver<()> {
         let (tx, rx) = oneshot::channel();
@@ -114,20 +125,34 @@ impl Tracker {
             drop(open);
             self.print(group, true);
         } else {
+            let unmarked_hook = group.kind.is_hook() && !group.started;
             drop(open);
             let tracker = Arc::clone(self);
             let id = id.to_owned();
             tokio::spawn(async move {
-                tokio::time::sleep(END_GRACE).await;
-                let mut open = tracker.lock();
-                if let Some(index) = open.iter().position(|g| g.id == id) {
-                    let group = open.remove(index);
-                    drop(open);
+                let mut waited = Duration::ZERO;
+                if unmarked_hook {
+                    tokio::time::sleep(HOOK_START_GRACE).await;
+                    waited = HOOK_START_GRACE;
+                    if let Some(group) = tracker.take(&id, |g| !g.started) {
+                        tracker.print(group, true);
+                        return;
+                    }
+                }
+                tokio::time::sleep(END_GRACE.saturating_sub(waited)).await;
+                if let Some(group) = tracker.take(&id, |_| true) {
                     tracker.print(group, false);
                 }
             });
         }
         rx
+    }
+
+    /// Removes `id`'s group if it is still open and `when` holds for it.
+    fn take(&self, id: &str, when: impl Fn(&Group) -> bool) -> Option<Group> {
+        let mut open = self.lock();
+        let index = open.iter().position(|g| g.id == id && when(g))?;
+        Some(open.remove(index))
     }
 
     fn print(&self, mut group: Group, ended: bool) {

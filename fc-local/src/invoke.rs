@@ -1,7 +1,6 @@
 //! `fc-local invoke`: one event, as FC's console sends a test event.
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,16 +11,12 @@ use crate::identity;
 use crate::logs::Logs;
 use crate::marker::Kind;
 use crate::ui::{self, Style, Ui};
-use crate::{EXIT_ERROR, EXIT_FAILED, FunctionArgs};
+use crate::{EXIT_ERROR, EXIT_FAILED, EventArgs, FunctionArgs};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// The event: a file, or `-` for standard input [default: an empty event]
-    #[arg(long, value_name = "FILE|-", conflicts_with = "data")]
-    event: Option<PathBuf>,
-    /// The event, inline
-    #[arg(short = 'd', long, value_name = "TEXT")]
-    data: Option<String>,
+    #[command(flatten)]
+    event: EventArgs,
     /// Send `/initialize` first, as FC does for a function configured with an
     /// initializer
     #[arg(long)]
@@ -31,8 +26,8 @@ pub(crate) struct Args {
 }
 
 pub(crate) async fn run(args: Args, ui: Arc<Ui>) -> u8 {
-    let event = match crate::read_event(args.event.as_deref(), args.data.as_deref()) {
-        Ok(event) => event,
+    let event = match args.event.read() {
+        Ok(event) => event.unwrap_or_default(),
         Err(e) => {
             ui.say(&format!("fc-local: {e}"));
             return EXIT_ERROR;

@@ -21,6 +21,7 @@ mod invoke;
 mod logs;
 mod marker;
 mod package;
+mod payloads;
 mod request;
 mod serve;
 mod ui;
@@ -71,6 +72,54 @@ enum Command {
     /// Build the release binary and write the code package: `bootstrap` (mode 0755)
     /// in a zip, for custom.debian10/11/12
     Package(package::Args),
+    /// List the real trigger payloads `--example` sends, or write one to stdout
+    Examples(ExamplesArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct ExamplesArgs {
+    /// Write this trigger's payload to stdout, as FC sends it
+    #[arg(value_name = "TRIGGER")]
+    trigger: Option<String>,
+}
+
+/// Where the event comes from: a file, standard input, inline text or a real
+/// trigger payload.
+#[derive(Debug, clap::Args)]
+pub(crate) struct EventArgs {
+    /// The event: a file, or `-` for standard input [default: none for invoke, `{}` for
+    /// check]
+    #[arg(long, value_name = "FILE|-", conflicts_with_all = ["data", "example"])]
+    event: Option<std::path::PathBuf>,
+    /// The event, inline
+    #[arg(short = 'd', long, value_name = "TEXT", conflicts_with = "example")]
+    data: Option<String>,
+    /// A real trigger payload as the event, in FC's wire form (`fc-local examples`
+    /// lists them)
+    #[arg(long, value_name = "TRIGGER")]
+    example: Option<String>,
+}
+
+impl EventArgs {
+    /// The event given, or None when none was.
+    pub(crate) fn read(&self) -> Result<Option<Vec<u8>>, String> {
+        use std::io::Read;
+        match (&self.event, &self.data, &self.example) {
+            (_, Some(data), _) => Ok(Some(data.as_bytes().to_vec())),
+            (_, _, Some(trigger)) => Ok(Some(payloads::example(trigger)?.bytes.to_vec())),
+            (Some(path), _, _) if path.as_os_str() == "-" => {
+                let mut bytes = Vec::new();
+                std::io::stdin()
+                    .read_to_end(&mut bytes)
+                    .map_err(|e| format!("reading the event from standard input: {e}"))?;
+                Ok(Some(bytes))
+            }
+            (Some(path), _, _) => std::fs::read(path)
+                .map(Some)
+                .map_err(|e| format!("reading the event from {}: {e}", path.display())),
+            (None, None, None) => Ok(None),
+        }
+    }
 }
 
 /// How the function is started: the command and what FC tells it.
@@ -126,6 +175,7 @@ fn main() -> ExitCode {
             Command::Serve(args) => serve::run(args, ui).await,
             Command::Check(args) => check::run(args, ui).await,
             Command::Package(args) => package::run(&args, &ui),
+            Command::Examples(args) => examples(&args, &ui),
         }
     });
     // Tasks still reading a pipe of a process that outlived us must not hold us up.
@@ -133,23 +183,34 @@ fn main() -> ExitCode {
     ExitCode::from(code)
 }
 
-/// Reads an event: a file, `-` for standard input, or inline text; empty when none.
-pub(crate) fn read_event(
-    file: Option<&std::path::Path>,
-    data: Option<&str>,
-) -> Result<Vec<u8>, String> {
-    use std::io::Read;
-    match (file, data) {
-        (_, Some(data)) => Ok(data.as_bytes().to_vec()),
-        (Some(path), None) if path.as_os_str() == "-" => {
-            let mut bytes = Vec::new();
-            std::io::stdin()
-                .read_to_end(&mut bytes)
-                .map_err(|e| format!("reading the event from standard input: {e}"))?;
-            Ok(bytes)
-        }
-        (Some(path), None) => std::fs::read(path)
-            .map_err(|e| format!("reading the event from {}: {e}", path.display())),
-        (None, None) => Ok(Vec::new()),
+/// `fc-local examples`: the payloads, one line each; with a trigger, its bytes.
+fn examples(args: &ExamplesArgs, ui: &Ui) -> u8 {
+    use std::io::Write;
+    if let Some(trigger) = &args.trigger {
+        return match payloads::example(trigger) {
+            Ok(payload) => {
+                let mut out = std::io::stdout().lock();
+                let written = out.write_all(payload.bytes).and_then(|()| out.flush());
+                if written.is_ok() { 0 } else { EXIT_ERROR }
+            }
+            Err(e) => {
+                ui.say(&ui.paint(ui::Style::Red, &format!("fc-local: {e}")));
+                EXIT_ERROR
+            }
+        };
     }
+    for payload in payloads::PAYLOADS {
+        ui.out(&format!(
+            "{}  {:<16}  {}",
+            ui.paint_out(ui::Style::Bold, &format!("{:<17}", payload.trigger)),
+            payload.content_type,
+            payload.about
+        ));
+    }
+    ui.say(&ui.paint(
+        ui::Style::Dim,
+        "send one: fc-local invoke --example <trigger> -- <command>; \
+         see one: fc-local examples <trigger>",
+    ));
+    0
 }

@@ -14,7 +14,6 @@ mod markers;
 mod startup;
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -27,7 +26,7 @@ use crate::logs::Logs;
 use crate::marker::Kind;
 use crate::request::Requests;
 use crate::ui::{Style, Ui};
-use crate::{EXIT_ERROR, EXIT_FAILED, FunctionArgs};
+use crate::{EXIT_ERROR, EXIT_FAILED, EventArgs, FunctionArgs};
 
 /// How long a single check request may take.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -42,13 +41,9 @@ pub(crate) struct Args {
     /// instead of an event function
     #[arg(long)]
     http: bool,
-    /// An event the function succeeds on: a file, or `-` for standard input
-    /// [default: `{}`]
-    #[arg(long, value_name = "FILE|-", conflicts_with = "data")]
-    event: Option<PathBuf>,
-    /// An event the function succeeds on, inline
-    #[arg(short = 'd', long, value_name = "TEXT")]
-    data: Option<String>,
+    /// The event: one the function succeeds on.
+    #[command(flatten)]
+    event: EventArgs,
     /// An event the function fails on [default: a body that is not JSON]
     #[arg(long, value_name = "TEXT")]
     fail_data: Option<String>,
@@ -95,11 +90,8 @@ enum Verdict {
 type Outcome = (Verdict, String);
 
 pub(crate) async fn run(args: Args, ui: Arc<Ui>) -> u8 {
-    let event = match crate::read_event(args.event.as_deref(), args.data.as_deref()) {
-        Ok(event) if event.is_empty() && args.event.is_none() && args.data.is_none() => {
-            b"{}".to_vec()
-        }
-        Ok(event) => event,
+    let event = match args.event.read() {
+        Ok(event) => event.unwrap_or_else(|| b"{}".to_vec()),
         Err(e) => {
             ui.say(&format!("fc-local: {e}"));
             return EXIT_ERROR;
