@@ -13,6 +13,7 @@ use tokio::process::{Child, Command};
 use tokio::task::JoinHandle;
 
 use crate::client::{self, Conn, Reply};
+use crate::emulation::Emulation;
 use crate::group::{self, Tracker};
 use crate::identity::{self, Identity};
 use crate::logs::{Line, Logs, Stream};
@@ -21,8 +22,6 @@ use crate::request::Requests;
 use crate::ui::{self, Style, Ui};
 use crate::{EXIT_ERROR, FunctionArgs};
 
-/// How long `/pre-stop` may take locally (FC allows up to 90 s).
-const PRE_STOP_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long the function may take to exit after SIGTERM before it is killed.
 const TERM_GRACE: Duration = Duration::from_secs(15);
 
@@ -39,6 +38,8 @@ pub(crate) struct Function {
     pub(crate) program: String,
     /// Requests as FC sends them to this function.
     pub(crate) requests: Requests,
+    /// Its configuration, as fc-local emulates it.
+    pub(crate) emulation: Emulation,
     readers: Vec<JoinHandle<()>>,
     exited: Option<ExitStatus>,
 }
@@ -53,11 +54,26 @@ impl Function {
     /// Starts the function `args` describe, its output going to `logs`. On failure,
     /// says why and gives the exit code.
     pub(crate) fn start(args: &FunctionArgs, logs: Arc<Logs>, ui: &Ui) -> Result<Function, u8> {
-        let identity = Arc::new(Identity::new(args));
-        Function::spawn(&args.command, &args.env, identity, logs).map_err(|e| {
+        let emulation = Emulation::load(args, ui)?;
+        let identity = Arc::new(Identity::new(args, emulation.config()));
+        let env: Vec<(String, String)> = emulation
+            .environment()
+            .iter()
+            .chain(&args.env)
+            .cloned()
+            .collect();
+        let mut function = Function::spawn(&args.command, &env, identity, logs).map_err(|e| {
             ui.say(&ui.paint(Style::Red, &format!("fc-local: {e}")));
             EXIT_ERROR
-        })
+        })?;
+        function.emulation = emulation;
+        Ok(function)
+    }
+
+    /// How long fc-local waits for an invocation's answer: the function's timeout
+    /// and 5 s more.
+    pub(crate) fn invocation_timeout(&self) -> Duration {
+        Duration::from_secs(self.requests.identity().timeout_s + 5)
     }
 
     /// Waits until the function listens (see [`Function::wait_listening`]); when it
@@ -117,6 +133,7 @@ impl Function {
             logs,
             program: display_command(command),
             requests: Requests::new(identity, port),
+            emulation: Emulation::default(),
             readers,
             exited: None,
         })
@@ -188,14 +205,17 @@ impl Function {
     /// `GET /pre-stop` as request `id`, on a connection of its own.
     pub(crate) async fn pre_stop(&self, id: &str) -> Result<Reply, String> {
         let mut conn = Conn::connect(self.addr).await?;
-        client::exchange(&mut conn, self.requests.pre_stop(id), PRE_STOP_TIMEOUT).await
+        let timeout = self.emulation.pre_stop_timeout();
+        client::exchange(&mut conn, self.requests.pre_stop(id), timeout).await
     }
 
-    /// Stops the function as FC stops an instance: `/pre-stop` (its log lines grouped
-    /// by `tracker` under its `FC PreStop` markers), then SIGTERM; one line says how it
-    /// went.
+    /// Stops the function as FC stops an instance: `/pre-stop` unless its s.yaml
+    /// configures none (its log lines grouped by `tracker` under its `FC PreStop`
+    /// markers), then SIGTERM; one line says how it went.
     pub(crate) async fn stop(&mut self, ui: &Ui, tracker: &Arc<Tracker>) {
-        let pre_stop = if self.exited().is_none() {
+        let pre_stop = if !self.emulation.sends_pre_stop() {
+            "no preStop configured".to_owned()
+        } else if self.exited().is_none() {
             let id = identity::request_id();
             tracker.open(&id, Kind::PreStop);
             let result = self.pre_stop(&id).await;

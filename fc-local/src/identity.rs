@@ -8,6 +8,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use http::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::FunctionArgs;
+use crate::config::FunctionConfig;
 
 /// A fake STS access key id: recognisable, never valid.
 pub(crate) const ACCESS_KEY_ID: &str = "STS.FcLocalFakeAccessKeyId";
@@ -17,6 +18,10 @@ pub(crate) const ACCESS_KEY_SECRET: &str = "fc-local-fake-access-key-secret";
 pub(crate) const SECURITY_TOKEN: &str = "fc-local-fake-security-token";
 /// A fake 16-digit account id.
 pub(crate) const ACCOUNT_ID: &str = "1234567890123456";
+/// fc-local's defaults, without a flag or an s.yaml.
+const DEFAULT_REGION: &str = "cn-hangzhou";
+const DEFAULT_MEMORY_MB: u32 = 512;
+const DEFAULT_TIMEOUT_S: u64 = 60;
 /// The handler string custom runtimes are created with by default.
 const HANDLER: &str = "index.handler";
 
@@ -53,16 +58,29 @@ impl Control {
 }
 
 impl Identity {
-    pub(crate) fn new(args: &FunctionArgs) -> Self {
+    /// The function `args` describe, with what they leave out taken from `config`,
+    /// then fc-local's defaults.
+    pub(crate) fn new(args: &FunctionArgs, config: Option<&FunctionConfig>) -> Self {
         let function_name = args
             .function_name
             .clone()
+            .or_else(|| config.and_then(|c| c.function_name.clone()))
             .unwrap_or_else(|| default_name(&args.command));
         Self {
             function_name,
-            region: args.region.clone(),
-            memory_mb: args.memory,
-            timeout_s: args.timeout,
+            region: args
+                .region
+                .clone()
+                .or_else(|| config.and_then(|c| c.region.clone()))
+                .unwrap_or_else(|| DEFAULT_REGION.to_owned()),
+            memory_mb: args
+                .memory
+                .or(config.map(|c| c.memory_mb))
+                .unwrap_or(DEFAULT_MEMORY_MB),
+            timeout_s: args
+                .timeout
+                .or(config.map(|c| c.timeout_s))
+                .unwrap_or(DEFAULT_TIMEOUT_S),
             instance_id: format!("c-{}", random_hex(8, 8, 12)),
         }
     }

@@ -2,7 +2,6 @@
 
 use std::io::Write;
 use std::sync::Arc;
-use std::time::Duration;
 
 use crate::client::{self, Conn, Reply};
 use crate::function::Function;
@@ -18,7 +17,7 @@ pub(crate) struct Args {
     #[command(flatten)]
     event: EventArgs,
     /// Send `/initialize` first, as FC does for a function configured with an
-    /// initializer
+    /// initializer (sent anyway when the s.yaml configures one)
     #[arg(long)]
     initializer: bool,
     #[command(flatten)]
@@ -65,7 +64,6 @@ async fn attempt(
     ui: &Ui,
     tracker: &Arc<Tracker>,
 ) -> u8 {
-    let timeout = Duration::from_secs(args.function.timeout + 5);
     let mut conn = match Conn::connect(function.addr).await {
         Ok(conn) => conn,
         Err(e) => {
@@ -74,11 +72,14 @@ async fn attempt(
         }
     };
 
-    if args.initializer {
+    let emulation = &function.emulation;
+    let mut initialized = Vec::new();
+    if emulation.sends_initialize(args.initializer) {
         let id = identity::request_id();
+        initialized.push(id.clone());
         let request = function.requests.initialize(&id);
         tracker.open(&id, Kind::Initialize);
-        let result = client::exchange(&mut conn, request, timeout).await;
+        let result = client::exchange(&mut conn, request, emulation.initialize_timeout()).await;
         let ok = result.as_ref().is_ok_and(Reply::succeeded);
         let _ = tracker
             .close(
@@ -103,13 +104,28 @@ async fn attempt(
         }
     }
 
+    match emulation
+        .first_health_check(&function.requests, function.addr)
+        .await
+    {
+        Some(Ok(passed)) => {
+            ui.say(&ui.paint(Style::Dim, &format!("fc-local: health check: {passed}")))
+        }
+        Some(Err(why)) => {
+            ui.say(&ui.paint(Style::Red, &format!("fc-local: health check: {why}")));
+            return EXIT_FAILED;
+        }
+        None => {}
+    }
+
     let id = identity::request_id();
     let request = function.requests.event(&id, event);
     tracker.open(&id, Kind::Invoke);
-    let result = client::exchange(&mut conn, request, timeout).await;
+    let result = client::exchange(&mut conn, request, function.invocation_timeout()).await;
     let _ = tracker
         .close(&id, heading(ui, Kind::Invoke, "Invoke", &id, &result))
         .await;
+    emulation.warn_disagreements(&function.logs.snapshot(), &initialized, ui);
     match result {
         Ok(reply) => {
             print_body(&reply.body);

@@ -14,6 +14,8 @@
 
 mod check;
 mod client;
+mod config;
+mod emulation;
 mod function;
 mod group;
 mod identity;
@@ -122,28 +124,40 @@ impl EventArgs {
     }
 }
 
-/// How the function is started: the command and what FC tells it.
+/// How the function is started: the command and what FC tells it. Flags win over
+/// the function's `s.yaml`, which wins over fc-local's defaults.
 #[derive(Debug, clap::Args)]
 pub(crate) struct FunctionArgs {
-    /// FC_FUNCTION_NAME and x-fc-function-name [default: the command's file name]
+    /// FC_FUNCTION_NAME and x-fc-function-name [default: s.yaml's functionName, else
+    /// the command's file name]
     #[arg(long, value_name = "NAME")]
     pub(crate) function_name: Option<String>,
-    /// FC_REGION and x-fc-region
-    #[arg(long, default_value = "cn-hangzhou")]
-    pub(crate) region: String,
-    /// FC_FUNCTION_MEMORY_SIZE and x-fc-function-memory, in MB
-    #[arg(long, value_name = "MB", default_value_t = 512)]
-    pub(crate) memory: u32,
+    /// FC_REGION and x-fc-region [default: s.yaml's region, else cn-hangzhou]
+    #[arg(long)]
+    pub(crate) region: Option<String>,
+    /// FC_FUNCTION_MEMORY_SIZE and x-fc-function-memory, in MB [default: s.yaml's
+    /// memorySize, else 512]
+    #[arg(long, value_name = "MB")]
+    pub(crate) memory: Option<u32>,
     /// The function's timeout (x-fc-function-timeout), in seconds; fc-local waits that
-    /// long (and 5 s more) for an answer
-    #[arg(long, value_name = "S", default_value_t = 60)]
-    pub(crate) timeout: u64,
+    /// long (and 5 s more) for an answer [default: s.yaml's timeout, else 60]
+    #[arg(long, value_name = "S")]
+    pub(crate) timeout: Option<u64>,
     /// How long the function may take to accept connections on its port (FC: 120 s)
     #[arg(long, value_name = "S", default_value_t = 120)]
     pub(crate) start_timeout: u64,
-    /// Another environment variable for the function (repeatable)
+    /// Another environment variable for the function (repeatable; wins over s.yaml's
+    /// environmentVariables)
     #[arg(short = 'e', long = "env", value_name = "KEY=VALUE", value_parser = parse_env)]
     pub(crate) env: Vec<(String, String)>,
+    /// The Serverless Devs s.yaml whose first fc3 function to emulate (memory, timeout,
+    /// environment, initializer, pre-stop, health check, instance concurrency)
+    /// [default: ./s.yaml or ./s.yml when there is one]
+    #[arg(long, value_name = "PATH", conflicts_with = "no_config")]
+    pub(crate) config: Option<std::path::PathBuf>,
+    /// Ignore ./s.yaml
+    #[arg(long)]
+    pub(crate) no_config: bool,
     /// The function's command and its arguments, after `--`
     #[arg(required = true, last = true, value_name = "COMMAND")]
     pub(crate) command: Vec<String>,

@@ -25,6 +25,7 @@ use http_body_util::BodyExt;
 use hyper::body::{Body as _, Frame, Incoming};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::client::{self, Body, BoxError, Pool, Reply};
 use crate::function::Function;
@@ -55,7 +56,8 @@ pub(crate) struct Args {
     #[arg(long, requires = "http")]
     base_path: bool,
     /// Send `/initialize` before the first request (again after a failure), as FC
-    /// does for a function configured with an initializer
+    /// does for a function configured with an initializer (sent anyway when the
+    /// s.yaml configures one)
     #[arg(long)]
     initializer: bool,
     #[command(flatten)]
@@ -67,6 +69,12 @@ struct Door {
     base_path: Option<String>,
     initializer: bool,
     initialized: tokio::sync::Mutex<bool>,
+    /// The ids of the `/initialize` requests sent.
+    initialize_ids: std::sync::Mutex<Vec<String>>,
+    initialize_timeout: Duration,
+    /// instanceConcurrency from s.yaml: requests beyond it wait for a slot, as FC
+    /// would send them to another instance.
+    slots: Option<Arc<Semaphore>>,
     pool: Pool,
     tracker: Arc<Tracker>,
     ui: Arc<Ui>,
@@ -104,20 +112,40 @@ pub(crate) async fn run(args: Args, ui: Arc<Ui>) -> u8 {
             requests.identity().function_name
         )
     });
+    let emulation = &function.emulation;
     let door = Arc::new(Door {
         http: args.http,
         base_path: base_path.clone(),
-        initializer: args.initializer,
+        initializer: emulation.sends_initialize(args.initializer),
         initialized: tokio::sync::Mutex::new(false),
+        initialize_ids: std::sync::Mutex::new(Vec::new()),
+        initialize_timeout: emulation.initialize_timeout(),
+        slots: emulation
+            .instance_concurrency()
+            .map(|n| Arc::new(Semaphore::new(n.clamp(1, Semaphore::MAX_PERMITS)))),
         pool: Pool::new(function.addr),
         tracker: Arc::clone(&tracker),
         ui: Arc::clone(&ui),
-        timeout: Duration::from_secs(args.function.timeout + 5),
+        timeout: function.invocation_timeout(),
         requests,
     });
     if door.initializer {
         // As FC does right after start; a failure is retried before the next request.
         let _ = door.ensure_initialized().await;
+    }
+    match emulation
+        .first_health_check(&function.requests, function.addr)
+        .await
+    {
+        Some(Ok(passed)) => {
+            ui.say(&ui.paint(Style::Dim, &format!("fc-local: health check: {passed}")))
+        }
+        Some(Err(why)) => {
+            ui.say(&ui.paint(Style::Red, &format!("fc-local: health check: {why}")));
+            function.stop(&ui, &tracker).await;
+            return EXIT_ERROR;
+        }
+        None => {}
     }
     let url = format!("http://{local}{}", base_path.as_deref().unwrap_or("/"));
     let mode = if args.http {
@@ -133,6 +161,14 @@ pub(crate) async fn run(args: Args, ui: Arc<Ui>) -> u8 {
 
     let code = accept_loop(&listener, &door, &mut function, &ui).await;
     drop(listener);
+    let initialized = door
+        .initialize_ids
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    function
+        .emulation
+        .warn_disagreements(&function.logs.snapshot(), &initialized, &ui);
     function.stop(&ui, &tracker).await;
     code
 }
@@ -234,8 +270,13 @@ impl Door {
                 return answer;
             }
         }
+        // Held until the answer is complete (an HTTP body to its end).
+        let slot = match &self.slots {
+            Some(slots) => Arc::clone(slots).acquire_owned().await.ok(),
+            None => None,
+        };
         if self.http {
-            self.http_invoke(req).await
+            self.http_invoke(req, slot).await
         } else {
             self.invoke(req).await
         }
@@ -249,9 +290,13 @@ impl Door {
             return Ok(());
         }
         let id = identity::request_id();
+        self.initialize_ids
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(id.clone());
         let request = self.requests.initialize(&id);
         self.tracker.open(&id, Kind::Initialize);
-        let result = self.exchange(request).await;
+        let result = self.exchange(request, self.initialize_timeout).await;
         let heading = self.heading("POST /initialize", &id, &result);
         drop(self.tracker.close(&id, heading));
         match result {
@@ -267,9 +312,9 @@ impl Door {
         }
     }
 
-    async fn exchange(&self, request: Request<Body>) -> Result<Reply, String> {
+    async fn exchange(&self, request: Request<Body>, timeout: Duration) -> Result<Reply, String> {
         let mut conn = self.pool.get().await?;
-        let reply = client::exchange(&mut conn, request, self.timeout).await?;
+        let reply = client::exchange(&mut conn, request, timeout).await?;
         self.pool.put(conn);
         Ok(reply)
     }
@@ -322,7 +367,7 @@ impl Door {
         let id = identity::request_id();
         let request = self.requests.event(&id, body);
         self.tracker.open(&id, Kind::Invoke);
-        let result = self.exchange(request).await;
+        let result = self.exchange(request, self.timeout).await;
         drop(self.tracker.close(&id, self.heading(&label, &id, &result)));
         match result {
             Ok(reply) => self.event_answer(&id, reply),
@@ -330,7 +375,11 @@ impl Door {
         }
     }
 
-    async fn http_invoke(self: &Arc<Self>, req: Request<Incoming>) -> Response<Body> {
+    async fn http_invoke(
+        self: &Arc<Self>,
+        req: Request<Incoming>,
+        slot: Option<OwnedSemaphorePermit>,
+    ) -> Response<Body> {
         let path_and_query = req
             .uri()
             .path_and_query()
@@ -414,6 +463,7 @@ impl Door {
         }
         let door = Arc::clone(self);
         let on_end = move |outcome: Option<String>| {
+            drop(slot);
             let mut heading = door.heading(&label, &id, &Ok(summary));
             if let Some(note) = outcome {
                 heading.push_str(&door.ui.paint(Style::Yellow, &format!(" ({note})")));

@@ -68,7 +68,8 @@ pub(crate) struct Args {
     /// How long the keep-alive check leaves its connection idle, in seconds
     #[arg(long, value_name = "S", default_value = "1", value_parser = parse_seconds)]
     idle: Duration,
-    /// Do not send `/initialize` (a function configured without an initializer)
+    /// Do not send `/initialize` (a function configured without an initializer; with an
+    /// s.yaml, it is sent only when one is configured)
     #[arg(long)]
     no_initialize: bool,
     /// Show the function's output as it comes
@@ -137,10 +138,22 @@ pub(crate) async fn run(args: Args, ui: Arc<Ui>) -> u8 {
     let path = args.path.as_str();
     let parallel = usize::from(args.parallel);
 
+    let emulation = &function.emulation;
+    // With an s.yaml, /initialize only when it configures an initializer, as on FC.
+    let initialize =
+        !args.no_initialize && (emulation.config().is_none() || emulation.sends_initialize(false));
+
     report.line("interfaces", c.interfaces().await);
     report.line("inited-line", c.inited_line().await);
-    if !args.no_initialize {
+    if initialize {
         report.line("initialize", c.initialize().await);
+    }
+    if let Some(health) = emulation.first_health_check(&c.requests, c.addr).await {
+        let outcome = match health {
+            Ok(passed) => (Verdict::Pass, passed),
+            Err(why) => (Verdict::Fail, why),
+        };
+        report.line("health-check", outcome);
     }
     if args.http {
         report.line("http-invoke", c.http_invoke(path).await);
@@ -161,9 +174,14 @@ pub(crate) async fn run(args: Args, ui: Arc<Ui>) -> u8 {
     } else {
         args.sleep_data.as_deref()
     };
-    let concurrency = match sleeper {
-        Some(what) => c.concurrency_by_sleep(what, parallel).await,
-        None => c.concurrency_by_holding(&event, path, parallel).await,
+    let concurrency = match (emulation.instance_concurrency(), sleeper) {
+        (Some(1), _) => (
+            Verdict::Skip,
+            "instanceConcurrency is 1 in s.yaml: FC sends this instance one request at a time"
+                .to_owned(),
+        ),
+        (_, Some(what)) => c.concurrency_by_sleep(what, parallel).await,
+        (_, None) => c.concurrency_by_holding(&event, path, parallel).await,
     };
     report.line("concurrency", concurrency);
     report.line("keep-alive", c.keep_alive(&event, path, args.idle).await);
@@ -171,7 +189,19 @@ pub(crate) async fn run(args: Args, ui: Arc<Ui>) -> u8 {
     if args.http {
         report.line("headers", c.response_headers());
     }
-    report.line("pre-stop", c.pre_stop(&function).await);
+    let initialized: Vec<String> = c
+        .sent
+        .iter()
+        .filter(|s| s.kind == Kind::Initialize)
+        .map(|s| s.id.clone())
+        .collect();
+    emulation.warn_disagreements(&c.logs.snapshot(), &initialized, &ui);
+    if function.emulation.sends_pre_stop() {
+        report.line("pre-stop", c.pre_stop(&function).await);
+    } else {
+        let why = "s.yaml configures no preStop: FC sends no /pre-stop";
+        report.line("pre-stop", (Verdict::Skip, why.to_owned()));
+    }
     report.line("sigterm", c.sigterm(&mut function).await);
     report.summary()
 }
