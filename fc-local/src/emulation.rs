@@ -173,6 +173,26 @@ impl Emulation {
         )))
     }
 
+    /// [`Emulation::first_health_check`], said in a line; false when it failed.
+    pub(crate) async fn health_check_at_start(
+        &self,
+        requests: &Requests,
+        addr: std::net::SocketAddr,
+        ui: &Ui,
+    ) -> bool {
+        match self.first_health_check(requests, addr).await {
+            Some(Ok(passed)) => {
+                ui.say(&ui.paint(Style::Dim, &format!("fc-local: health check: {passed}")));
+                true
+            }
+            Some(Err(why)) => {
+                ui.say(&ui.paint(Style::Red, &format!("fc-local: health check: {why}")));
+                false
+            }
+            None => true,
+        }
+    }
+
     /// Where the function's output shows that its code and s.yaml disagree:
     /// `initialized` are the ids of the `/initialize` requests sent.
     pub(crate) fn disagreements(&self, lines: &[Line], initialized: &[String]) -> Vec<String> {

@@ -104,18 +104,11 @@ async fn attempt(
         }
     }
 
-    match emulation
-        .first_health_check(&function.requests, function.addr)
+    if !emulation
+        .health_check_at_start(&function.requests, function.addr, ui)
         .await
     {
-        Some(Ok(passed)) => {
-            ui.say(&ui.paint(Style::Dim, &format!("fc-local: health check: {passed}")))
-        }
-        Some(Err(why)) => {
-            ui.say(&ui.paint(Style::Red, &format!("fc-local: health check: {why}")));
-            return EXIT_FAILED;
-        }
-        None => {}
+        return EXIT_FAILED;
     }
 
     let id = identity::request_id();

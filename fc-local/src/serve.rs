@@ -133,19 +133,12 @@ pub(crate) async fn run(args: Args, ui: Arc<Ui>) -> u8 {
         // As FC does right after start; a failure is retried before the next request.
         let _ = door.ensure_initialized().await;
     }
-    match emulation
-        .first_health_check(&function.requests, function.addr)
+    if !emulation
+        .health_check_at_start(&function.requests, function.addr, &ui)
         .await
     {
-        Some(Ok(passed)) => {
-            ui.say(&ui.paint(Style::Dim, &format!("fc-local: health check: {passed}")))
-        }
-        Some(Err(why)) => {
-            ui.say(&ui.paint(Style::Red, &format!("fc-local: health check: {why}")));
-            function.stop(&ui, &tracker).await;
-            return EXIT_ERROR;
-        }
-        None => {}
+        function.stop(&ui, &tracker).await;
+        return EXIT_ERROR;
     }
     let url = format!("http://{local}{}", base_path.as_deref().unwrap_or("/"));
     let mode = if args.http {
