@@ -48,9 +48,14 @@ impl Tracker {
             ui,
             open: Mutex::new(Vec::new()),
         });
-        let sink = Arc::clone(&tracker);
-        logs.set_sink(move |line| sink.line(line));
+        tracker.attach(logs);
         tracker
+    }
+
+    /// Groups every later line of `logs` too (a restarted function's).
+    pub(crate) fn attach(self: &Arc<Self>, logs: &Logs) {
+        let sink = Arc::clone(self);
+        logs.set_sink(move |line| sink.line(line));
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Group>> {

@@ -27,6 +27,7 @@ mod payloads;
 mod request;
 mod serve;
 mod ui;
+mod watch;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -68,6 +69,10 @@ enum Command {
     /// Keep the function running behind a local front door that forwards events or
     /// HTTP requests as FC would; Ctrl-C stops it
     Serve(serve::Args),
+    /// Serve like `serve`, rebuilding (cargo build) and restarting the function the
+    /// FC way (pre-stop, SIGTERM, a new instance, /initialize) when its sources
+    /// change; requests wait during a restart (up to 60 s)
+    Watch(serve::Args),
     /// Check any custom runtime against FC's contract: one line per check, non-zero
     /// exit on a failure
     Check(check::Args),
@@ -158,8 +163,9 @@ pub(crate) struct FunctionArgs {
     /// Ignore ./s.yaml
     #[arg(long)]
     pub(crate) no_config: bool,
-    /// The function's command and its arguments, after `--`
-    #[arg(required = true, last = true, value_name = "COMMAND")]
+    /// The function's command and its arguments, after `--` (watch: [default: cargo
+    /// run -q])
+    #[arg(last = true, value_name = "COMMAND")]
     pub(crate) command: Vec<String>,
 }
 
@@ -187,6 +193,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Invoke(args) => invoke::run(args, ui).await,
             Command::Serve(args) => serve::run(args, ui).await,
+            Command::Watch(args) => watch::run(args, ui).await,
             Command::Check(args) => check::run(args, ui).await,
             Command::Package(args) => package::run(&args, &ui),
             Command::Examples(args) => examples(&args, &ui),

@@ -25,7 +25,7 @@ use http_body_util::BodyExt;
 use hyper::body::{Body as _, Frame, Incoming};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{OwnedSemaphorePermit, RwLock, RwLockWriteGuard, Semaphore};
 
 use crate::client::{self, Body, BoxError, Pool, Reply};
 use crate::function::Function;
@@ -46,27 +46,40 @@ const SERVICE: &str = "fc-local";
 pub(crate) struct Args {
     /// The front door's port on 127.0.0.1 (0: any free port)
     #[arg(long, default_value_t = 9000)]
-    port: u16,
+    pub(crate) port: u16,
     /// HTTP mode: forward every request as an HTTP invocation
     /// (`x-fc-control-path: /http-invoke`) instead of POST bodies as events
     #[arg(long)]
-    http: bool,
+    pub(crate) http: bool,
     /// Serve under FC 2.0's default-domain prefix `/2016-08-15/proxy/fc-local/<function>/`
     /// and send it in `x-fc-base-path`
     #[arg(long, requires = "http")]
-    base_path: bool,
+    pub(crate) base_path: bool,
     /// Send `/initialize` before the first request (again after a failure), as FC
     /// does for a function configured with an initializer (sent anyway when the
     /// s.yaml configures one)
     #[arg(long)]
-    initializer: bool,
+    pub(crate) initializer: bool,
     #[command(flatten)]
-    function: FunctionArgs,
+    pub(crate) function: FunctionArgs,
 }
 
-struct Door {
+/// The front door: takes requests and forwards them to the current instance.
+pub(crate) struct Door {
     http: bool,
     base_path: Option<String>,
+    tracker: Arc<Tracker>,
+    ui: Arc<Ui>,
+    /// The instance requests go to; `watch` holds it while it restarts the function,
+    /// and requests wait (up to [`RESTART_WAIT`]). None: the last start failed.
+    current: RwLock<Option<Arc<Instance>>>,
+}
+
+/// One running function instance, as the door forwards to it.
+pub(crate) struct Instance {
+    requests: Requests,
+    pool: Pool,
+    /// Whether `/initialize` is sent before the first request.
     initializer: bool,
     initialized: tokio::sync::Mutex<bool>,
     /// The ids of the `/initialize` requests sent.
@@ -75,27 +88,52 @@ struct Door {
     /// instanceConcurrency from s.yaml: requests beyond it wait for a slot, as FC
     /// would send them to another instance.
     slots: Option<Arc<Semaphore>>,
-    pool: Pool,
-    tracker: Arc<Tracker>,
-    ui: Arc<Ui>,
+    /// How long an invocation's answer may take.
     timeout: Duration,
-    requests: Requests,
+}
+
+/// How long a request waits for the function while `watch` rebuilds and restarts it.
+pub(crate) const RESTART_WAIT: Duration = Duration::from_secs(60);
+
+impl Instance {
+    /// `function` as the door forwards to it; `initializer`: `/initialize` was asked.
+    pub(crate) fn new(function: &Function, initializer: bool) -> Instance {
+        let emulation = &function.emulation;
+        Instance {
+            requests: function.requests.clone(),
+            pool: Pool::new(function.addr),
+            initializer: emulation.sends_initialize(initializer),
+            initialized: tokio::sync::Mutex::new(false),
+            initialize_ids: std::sync::Mutex::new(Vec::new()),
+            initialize_timeout: emulation.initialize_timeout(),
+            slots: emulation
+                .instance_concurrency()
+                .map(|n| Arc::new(Semaphore::new(n.clamp(1, Semaphore::MAX_PERMITS)))),
+            timeout: function.invocation_timeout(),
+        }
+    }
+
+    /// The ids of the `/initialize` requests sent.
+    pub(crate) fn initialize_ids(&self) -> Vec<String> {
+        self.initialize_ids
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    async fn exchange(&self, request: Request<Body>, timeout: Duration) -> Result<Reply, String> {
+        let mut conn = self.pool.get().await?;
+        let reply = client::exchange(&mut conn, request, timeout).await?;
+        self.pool.put(conn);
+        Ok(reply)
+    }
 }
 
 pub(crate) async fn run(args: Args, ui: Arc<Ui>) -> u8 {
-    let listener = match TcpListener::bind((Ipv4Addr::LOCALHOST, args.port)).await {
-        Ok(listener) => listener,
-        Err(e) => {
-            ui.say(&ui.paint(
-                Style::Red,
-                &format!("fc-local: cannot listen on 127.0.0.1:{}: {e}", args.port),
-            ));
-            return EXIT_ERROR;
-        }
+    let (listener, local) = match bind(args.port, &ui).await {
+        Ok(bound) => bound,
+        Err(code) => return code,
     };
-    let local = listener
-        .local_addr()
-        .unwrap_or_else(|_| SocketAddr::from((Ipv4Addr::LOCALHOST, args.port)));
     let logs = Logs::new();
     let tracker = Tracker::follow(&logs, Arc::clone(&ui));
     let mut function = match Function::start(&args.function, logs, &ui) {
@@ -112,58 +150,60 @@ pub(crate) async fn run(args: Args, ui: Arc<Ui>) -> u8 {
             requests.identity().function_name
         )
     });
-    let emulation = &function.emulation;
-    let door = Arc::new(Door {
-        http: args.http,
-        base_path: base_path.clone(),
-        initializer: emulation.sends_initialize(args.initializer),
-        initialized: tokio::sync::Mutex::new(false),
-        initialize_ids: std::sync::Mutex::new(Vec::new()),
-        initialize_timeout: emulation.initialize_timeout(),
-        slots: emulation
-            .instance_concurrency()
-            .map(|n| Arc::new(Semaphore::new(n.clamp(1, Semaphore::MAX_PERMITS)))),
-        pool: Pool::new(function.addr),
-        tracker: Arc::clone(&tracker),
-        ui: Arc::clone(&ui),
-        timeout: function.invocation_timeout(),
-        requests,
-    });
-    if door.initializer {
-        // As FC does right after start; a failure is retried before the next request.
-        let _ = door.ensure_initialized().await;
-    }
-    if !emulation
+    let door = Door::new(args.http, base_path.clone(), &tracker, &ui);
+    let instance = door.start(&function, args.initializer).await;
+    if !function
+        .emulation
         .health_check_at_start(&function.requests, function.addr, &ui)
         .await
     {
         function.stop(&ui, &tracker).await;
         return EXIT_ERROR;
     }
-    let url = format!("http://{local}{}", base_path.as_deref().unwrap_or("/"));
-    let mode = if args.http {
+    announce(&ui, &function.program, local, &door);
+
+    let code = accept_loop(&listener, &door, &mut function, &ui).await;
+    drop(listener);
+    function.emulation.warn_disagreements(
+        &function.logs.snapshot(),
+        &instance.initialize_ids(),
+        &ui,
+    );
+    function.stop(&ui, &tracker).await;
+    code
+}
+
+/// The front door's listener on 127.0.0.1:`port`, and its address.
+pub(crate) async fn bind(port: u16, ui: &Ui) -> Result<(TcpListener, SocketAddr), u8> {
+    match TcpListener::bind((Ipv4Addr::LOCALHOST, port)).await {
+        Ok(listener) => {
+            let local = listener
+                .local_addr()
+                .unwrap_or_else(|_| SocketAddr::from((Ipv4Addr::LOCALHOST, port)));
+            Ok((listener, local))
+        }
+        Err(e) => {
+            ui.say(&ui.paint(
+                Style::Red,
+                &format!("fc-local: cannot listen on 127.0.0.1:{port}: {e}"),
+            ));
+            Err(EXIT_ERROR)
+        }
+    }
+}
+
+/// `fc-local: serving `…` at http://127.0.0.1:9000/ (event mode: …); Ctrl-C stops it`.
+pub(crate) fn announce(ui: &Ui, program: &str, local: SocketAddr, door: &Door) {
+    let url = format!("http://{local}{}", door.base_path().unwrap_or("/"));
+    let mode = if door.http {
         "HTTP mode: every request is an HTTP invocation"
     } else {
         "event mode: POST an event to any path"
     };
     ui.say(&format!(
-        "fc-local: serving `{}` at {} ({mode}); Ctrl-C stops it",
-        function.program,
+        "fc-local: serving `{program}` at {} ({mode}); Ctrl-C stops it",
         ui.paint(Style::Bold, &url)
     ));
-
-    let code = accept_loop(&listener, &door, &mut function, &ui).await;
-    drop(listener);
-    let initialized = door
-        .initialize_ids
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .clone();
-    function
-        .emulation
-        .warn_disagreements(&function.logs.snapshot(), &initialized, &ui);
-    function.stop(&ui, &tracker).await;
-    code
 }
 
 async fn accept_loop(
@@ -181,17 +221,7 @@ async fn accept_loop(
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
                 };
-                let door = Arc::clone(door);
-                tokio::spawn(async move {
-                    let service = hyper::service::service_fn(move |req| {
-                        let door = Arc::clone(&door);
-                        async move { Ok::<_, Infallible>(door.handle(req).await) }
-                    });
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .keep_alive(true)
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
-                });
+                spawn_connection(stream, door);
             }
             () = &mut shutdown => {
                 ui.say(&ui.paint(Style::Dim, "fc-local: stopping the function"));
@@ -207,7 +237,23 @@ async fn accept_loop(
     }
 }
 
-async fn shutdown_signal() {
+/// Serves one client connection through the door, keep-alive on.
+pub(crate) fn spawn_connection(stream: tokio::net::TcpStream, door: &Arc<Door>) {
+    let door = Arc::clone(door);
+    tokio::spawn(async move {
+        let service = hyper::service::service_fn(move |req| {
+            let door = Arc::clone(&door);
+            async move { Ok::<_, Infallible>(door.handle(req).await) }
+        });
+        let _ = hyper::server::conn::http1::Builder::new()
+            .keep_alive(true)
+            .serve_connection(TokioIo::new(stream), service)
+            .await;
+    });
+}
+
+/// Ctrl-C or SIGTERM.
+pub(crate) async fn shutdown_signal() {
     let ctrl_c = async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
@@ -257,39 +303,134 @@ fn hop_by_hop(name: &HeaderName) -> bool {
 }
 
 impl Door {
-    async fn handle(self: Arc<Self>, req: Request<Incoming>) -> Response<Body> {
-        if self.initializer {
-            if let Err(answer) = self.ensure_initialized().await {
+    pub(crate) fn new(
+        http: bool,
+        base_path: Option<String>,
+        tracker: &Arc<Tracker>,
+        ui: &Arc<Ui>,
+    ) -> Arc<Door> {
+        Arc::new(Door {
+            http,
+            base_path,
+            tracker: Arc::clone(tracker),
+            ui: Arc::clone(ui),
+            current: RwLock::new(None),
+        })
+    }
+
+    /// Makes `function` the instance requests go to and, when it has an
+    /// initializer, sends `/initialize` as FC does right after start (a failure is
+    /// retried before the next request).
+    pub(crate) async fn start(&self, function: &Function, initializer: bool) -> Arc<Instance> {
+        let instance = Arc::new(Instance::new(function, initializer));
+        *self.current.write().await = Some(Arc::clone(&instance));
+        if instance.initializer {
+            let _ = self.ensure_initialized(&instance).await;
+        }
+        instance
+    }
+
+    /// Holds every new request until the guard is dropped: for a restart.
+    pub(crate) async fn pause(&self) -> RwLockWriteGuard<'_, Option<Arc<Instance>>> {
+        self.current.write().await
+    }
+
+    /// While paused: waits until the requests already forwarded to the instance have
+    /// their answers (at most its invocation timeout), so a restart cuts none off.
+    pub(crate) async fn drain(&self, paused: &RwLockWriteGuard<'_, Option<Arc<Instance>>>) {
+        let Some(instance) = paused.as_ref() else {
+            return;
+        };
+        let start = std::time::Instant::now();
+        // Every request in flight holds a clone of the instance.
+        while Arc::strong_count(instance) > 1 && start.elapsed() < instance.timeout {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    /// While paused: `function` (None: none is running) becomes the instance, with
+    /// `/initialize` first when it has an initializer.
+    pub(crate) async fn replace(
+        &self,
+        paused: &mut RwLockWriteGuard<'_, Option<Arc<Instance>>>,
+        function: Option<&Function>,
+        initializer: bool,
+    ) {
+        let Some(function) = function else {
+            **paused = None;
+            return;
+        };
+        let instance = Arc::new(Instance::new(function, initializer));
+        if instance.initializer {
+            let _ = self.ensure_initialized(&instance).await;
+        }
+        **paused = Some(instance);
+    }
+
+    /// The base path served under, if any.
+    pub(crate) fn base_path(&self) -> Option<&str> {
+        self.base_path.as_deref()
+    }
+
+    /// The current instance, waiting while a restart holds it.
+    async fn instance(&self) -> Result<Arc<Instance>, Response<Body>> {
+        match tokio::time::timeout(RESTART_WAIT, self.current.read()).await {
+            Ok(current) => current.clone().ok_or_else(|| {
+                door_answer(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "fc-local: the function is not running (its last start failed)\n".to_owned(),
+                )
+            }),
+            Err(_) => Err(door_answer(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!(
+                    "fc-local: the function is still restarting after {} s\n",
+                    RESTART_WAIT.as_secs()
+                ),
+            )),
+        }
+    }
+
+    pub(crate) async fn handle(self: Arc<Self>, req: Request<Incoming>) -> Response<Body> {
+        let instance = match self.instance().await {
+            Ok(instance) => instance,
+            Err(answer) => return answer,
+        };
+        if instance.initializer {
+            if let Err(answer) = self.ensure_initialized(&instance).await {
                 return answer;
             }
         }
         // Held until the answer is complete (an HTTP body to its end).
-        let slot = match &self.slots {
+        let slot = match &instance.slots {
             Some(slots) => Arc::clone(slots).acquire_owned().await.ok(),
             None => None,
         };
         if self.http {
-            self.http_invoke(req, slot).await
+            self.http_invoke(&instance, req, slot).await
         } else {
-            self.invoke(req).await
+            self.invoke(&instance, req).await
         }
     }
 
     /// Runs `/initialize` unless it already succeeded; on failure, the answer for the
     /// caller.
-    async fn ensure_initialized(&self) -> Result<(), Response<Body>> {
-        let mut done = self.initialized.lock().await;
+    async fn ensure_initialized(&self, instance: &Instance) -> Result<(), Response<Body>> {
+        let mut done = instance.initialized.lock().await;
         if *done {
             return Ok(());
         }
         let id = identity::request_id();
-        self.initialize_ids
+        instance
+            .initialize_ids
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push(id.clone());
-        let request = self.requests.initialize(&id);
+        let request = instance.requests.initialize(&id);
         self.tracker.open(&id, Kind::Initialize);
-        let result = self.exchange(request, self.initialize_timeout).await;
+        let result = instance
+            .exchange(request, instance.initialize_timeout)
+            .await;
         let heading = self.heading("POST /initialize", &id, &result);
         drop(self.tracker.close(&id, heading));
         match result {
@@ -303,13 +444,6 @@ impl Door {
                 format!("fc-local: /initialize: {e}\n"),
             )),
         }
-    }
-
-    async fn exchange(&self, request: Request<Body>, timeout: Duration) -> Result<Reply, String> {
-        let mut conn = self.pool.get().await?;
-        let reply = client::exchange(&mut conn, request, timeout).await?;
-        self.pool.put(conn);
-        Ok(reply)
     }
 
     fn heading(&self, what: &str, id: &str, result: &Result<Reply, String>) -> String {
@@ -333,7 +467,7 @@ impl Door {
         response
     }
 
-    async fn invoke(&self, req: Request<Incoming>) -> Response<Body> {
+    async fn invoke(&self, instance: &Instance, req: Request<Incoming>) -> Response<Body> {
         if req.method() != Method::POST {
             return door_answer(
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -358,9 +492,9 @@ impl Door {
             }
         };
         let id = identity::request_id();
-        let request = self.requests.event(&id, body);
+        let request = instance.requests.event(&id, body);
         self.tracker.open(&id, Kind::Invoke);
-        let result = self.exchange(request, self.timeout).await;
+        let result = instance.exchange(request, instance.timeout).await;
         drop(self.tracker.close(&id, self.heading(&label, &id, &result)));
         match result {
             Ok(reply) => self.event_answer(&id, reply),
@@ -370,6 +504,7 @@ impl Door {
 
     async fn http_invoke(
         self: &Arc<Self>,
+        instance: &Arc<Instance>,
         req: Request<Incoming>,
         slot: Option<OwnedSemaphorePermit>,
     ) -> Response<Body> {
@@ -391,7 +526,7 @@ impl Door {
         let id = identity::request_id();
         let (parts, body) = req.into_parts();
         let body: Body = body.map_err(BoxError::from).boxed();
-        let mut request = self.requests.build(
+        let mut request = instance.requests.build(
             parts.method,
             &path_and_query,
             &id,
@@ -422,11 +557,12 @@ impl Door {
         self.tracker.open(&id, Kind::Invoke);
         let start = Instant::now();
         let sent = async {
-            let mut conn = self.pool.get().await?;
-            let response = tokio::time::timeout(self.timeout, conn.send(request))
+            let mut conn = instance.pool.get().await?;
+            let timeout = instance.timeout;
+            let response = tokio::time::timeout(timeout, conn.send(request))
                 .await
-                .map_err(|_| format!("no response within {} s", self.timeout.as_secs()))??;
-            self.pool.put(conn);
+                .map_err(|_| format!("no response within {} s", timeout.as_secs()))??;
+            instance.pool.put(conn);
             Ok::<_, String>(response)
         }
         .await;
@@ -455,8 +591,10 @@ impl Door {
             parts.headers.insert("x-fc-request-id", value);
         }
         let door = Arc::clone(self);
+        // The instance counts as busy until the body has ended (see `drain`).
+        let busy = Arc::clone(instance);
         let on_end = move |outcome: Option<String>| {
-            drop(slot);
+            drop((slot, busy));
             let mut heading = door.heading(&label, &id, &Ok(summary));
             if let Some(note) = outcome {
                 heading.push_str(&door.ui.paint(Style::Yellow, &format!(" ({note})")));
