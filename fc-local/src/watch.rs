@@ -7,7 +7,7 @@
 //! instance keeps serving. After a successful build it restarts the function the way
 //! FC replaces an instance: `/pre-stop`, SIGTERM, a new instance, `/initialize`.
 //! Requests that arrive during the restart wait for the new instance, up to
-//! [`RESTART_WAIT`](crate::serve::RESTART_WAIT) (60 s), instead of failing.
+//! `RESTART_WAIT` (60 s, in `serve`'s door), instead of failing.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -82,11 +82,17 @@ pub(crate) async fn run(mut args: serve::Args, ui: Arc<Ui>) -> u8 {
         Err(code) => return code,
     };
     let tracker = Tracker::follow(&Logs::new(), Arc::clone(&ui));
+    // The function's name as each start will give it (from a flag or its s.yaml).
     let base_path = args.base_path.then(|| {
-        format!(
-            "/2016-08-15/proxy/fc-local/{}/",
-            crate::identity::Identity::new(&args.function, None).function_name
-        )
+        let config = (!args.function.no_config)
+            .then(|| {
+                crate::config::load(args.function.config.as_deref())
+                    .ok()
+                    .flatten()
+            })
+            .flatten();
+        let name = crate::identity::Identity::new(&args.function, config.as_ref()).function_name;
+        serve::base_path(&name)
     });
     let door = Door::new(args.http, base_path, &tracker, &ui);
     let mut function = None;
