@@ -5,9 +5,22 @@
 //!   result and that invocation's log, stop the function.
 //! - `fc-local serve -- <command>`: a local front door forwarding events or HTTP
 //!   requests to the running function.
+//! - `fc-local watch [-- <command>]`: `serve`, rebuilt (`cargo build`) and restarted
+//!   the FC way when the crate's sources change; requests wait during a restart.
 //! - `fc-local check -- <command>`: a conformance run of any custom runtime against
 //!   FC's contract, one line per check.
 //! - `fc-local package --bin <name>`: the code package, `bootstrap` in a zip.
+//! - `fc-local examples [<trigger>]`: the real trigger payloads `--example` sends.
+//!
+//! With an `s.yaml` in the current directory (or `--config PATH`), the function is run
+//! as its first `fc3` resource configures it: memory, timeout, environment, hooks,
+//! health check, instance concurrency.
+//!
+//! How a request to the function is made: [`request::Requests`] builds it (FC's
+//! headers, port, content type); [`client`] sends it on keep-alive connections;
+//! [`marker`] reads FC's marker lines and [`group`] groups the log by them;
+//! [`function::Function`] starts and stops the process; [`emulation`] decides what
+//! the s.yaml asks for.
 //!
 //! Exit status: 0 on success, 1 when the invocation or a check failed, 2 when the
 //! function did not start or fc-local could not do its work.
@@ -49,7 +62,9 @@ pub(crate) const EXIT_ERROR: u8 = 2;
              FC's contract, and package them",
     after_help = "Examples:\n  \
         fc-local invoke --data '{\"name\": \"FC\"}' -- cargo run --example hello\n  \
+        fc-local invoke --example oss -- cargo run -q\n  \
         fc-local serve --http -- target/debug/examples/http\n  \
+        fc-local watch -- cargo run -q\n  \
         fc-local check --data '{\"name\": \"FC\"}' -- target/debug/examples/hello\n  \
         fc-local package --bin my-function"
 )]
