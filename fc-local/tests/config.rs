@@ -152,3 +152,32 @@ fn an_initializer_in_code_but_not_in_s_yaml_is_warned_about() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn serve_sends_no_more_than_instance_concurrency_at_once() {
+    let Some(conformant) = python_fixture("conformant.py") else {
+        return;
+    };
+    let dir = project(
+        "concurrency",
+        "      functionName: one-at-a-time\n      instanceConcurrency: 1\n",
+    );
+    let script = conformant.to_str().unwrap();
+    let serving = common::Serving::start_in("serve", &["--", "python3", script], &dir);
+    let clients: Vec<_> = (0..4)
+        .map(|_| {
+            let url = serving.url.clone();
+            std::thread::spawn(move || common::http("POST", &url, r#"{"sleep_ms": 150}"#).0)
+        })
+        .collect();
+    for client in clients {
+        assert_eq!(client.join().unwrap(), 200);
+    }
+    let (status, _, body) = common::http("POST", &serving.url, r#"{"describe": true}"#);
+    assert_eq!(status, 200, "{body}");
+    let seen: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(seen["most_in_flight"], 1, "{body}\n{}", serving.stderr());
+    let (code, stderr) = serving.interrupt();
+    assert_eq!(code, Some(0), "{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
