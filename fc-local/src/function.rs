@@ -7,20 +7,21 @@ use std::process::{ExitStatus, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-use http::{Method, Request};
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::net::TcpStream;
 use tokio::process::{Child, Command};
 use tokio::task::JoinHandle;
 
 use crate::client::{self, Conn, Reply};
-use crate::identity::{self, Control, Identity};
+use crate::emulation::Emulation;
+use crate::group::{self, Tracker};
+use crate::identity::{self, Identity};
 use crate::logs::{Line, Logs, Stream};
-use crate::ui::{self, Ui};
+use crate::marker::Kind;
+use crate::request::Requests;
+use crate::ui::{self, Style, Ui};
+use crate::{EXIT_ERROR, FunctionArgs};
 
-/// How long `/pre-stop` may take locally (FC allows up to 90 s).
-const PRE_STOP_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long the function may take to exit after SIGTERM before it is killed.
 const TERM_GRACE: Duration = Duration::from_secs(15);
 
@@ -35,7 +36,10 @@ pub(crate) struct Function {
     pub(crate) logs: Arc<Logs>,
     /// The command, for messages.
     pub(crate) program: String,
-    pub(crate) identity: Arc<Identity>,
+    /// Requests as FC sends them to this function.
+    pub(crate) requests: Requests,
+    /// Its configuration, as fc-local emulates it.
+    pub(crate) emulation: Emulation,
     readers: Vec<JoinHandle<()>>,
     exited: Option<ExitStatus>,
 }
@@ -47,6 +51,47 @@ pub(crate) fn free_port() -> std::io::Result<u16> {
 }
 
 impl Function {
+    /// Starts the function `args` describe, its output going to `logs`. On failure,
+    /// says why and gives the exit code.
+    pub(crate) fn start(args: &FunctionArgs, logs: Arc<Logs>, ui: &Ui) -> Result<Function, u8> {
+        let emulation = Emulation::load(args, ui)?;
+        let identity = Arc::new(Identity::new(args, emulation.config()));
+        let env: Vec<(String, String)> = emulation
+            .environment()
+            .iter()
+            .chain(&args.env)
+            .cloned()
+            .collect();
+        let mut function = Function::spawn(&args.command, &env, identity, logs).map_err(|e| {
+            ui.say(&ui.paint(Style::Red, &format!("fc-local: {e}")));
+            EXIT_ERROR
+        })?;
+        function.emulation = emulation;
+        Ok(function)
+    }
+
+    /// How long fc-local waits for an invocation's answer: the function's timeout
+    /// and 5 s more.
+    pub(crate) fn invocation_timeout(&self) -> Duration {
+        Duration::from_secs(self.requests.identity().timeout_s + 5)
+    }
+
+    /// Waits until the function listens (see [`Function::wait_listening`]); when it
+    /// does not, shows why with its last output, ends it and gives the exit code.
+    pub(crate) async fn listening(&mut self, args: &FunctionArgs, ui: &Ui) -> Result<Duration, u8> {
+        match self
+            .wait_listening(Duration::from_secs(args.start_timeout), ui)
+            .await
+        {
+            Ok(waited) => Ok(waited),
+            Err(why) => {
+                report_start_failure(self, &why, ui);
+                let _ = self.terminate().await;
+                Err(EXIT_ERROR)
+            }
+        }
+    }
+
     /// Starts `command` with FC's environment (plus `env`) on a free port; its output
     /// goes to `logs`.
     pub(crate) fn spawn(
@@ -87,7 +132,8 @@ impl Function {
             addr: SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
             logs,
             program: display_command(command),
-            identity,
+            requests: Requests::new(identity, port),
+            emulation: Emulation::default(),
             readers,
             exited: None,
         })
@@ -156,30 +202,60 @@ impl Function {
         }
     }
 
-    /// A request as FC would send it: common headers, `request_id`, `control`.
-    pub(crate) fn request<B>(
-        &self,
-        method: Method,
-        path_and_query: &str,
-        request_id: &str,
-        control: Control,
-        body: B,
-    ) -> Request<B> {
-        self.identity
-            .request(self.port, method, path_and_query, request_id, control, body)
+    /// `GET /pre-stop` as request `id`, on a connection of its own.
+    pub(crate) async fn pre_stop(&self, id: &str) -> Result<Reply, String> {
+        let mut conn = Conn::connect(self.addr).await?;
+        let timeout = self.emulation.pre_stop_timeout();
+        client::exchange(&mut conn, self.requests.pre_stop(id), timeout).await
     }
 
-    /// `GET /pre-stop`, on a connection of its own.
-    pub(crate) async fn pre_stop(&self) -> Result<Reply, String> {
-        let mut conn = Conn::connect(self.addr).await?;
-        let request = self.request(
-            Method::GET,
-            "/pre-stop",
-            &identity::request_id(),
-            Control::None,
-            client::full(Bytes::new()),
-        );
-        client::exchange(&mut conn, request, PRE_STOP_TIMEOUT).await
+    /// Stops the function as FC stops an instance: `/pre-stop` unless its s.yaml
+    /// configures none (its log lines grouped by `tracker` under its `FC PreStop`
+    /// markers), then SIGTERM; one line says how it went.
+    pub(crate) async fn stop(&mut self, ui: &Ui, tracker: &Arc<Tracker>) {
+        let pre_stop = if !self.emulation.sends_pre_stop() {
+            "no preStop configured".to_owned()
+        } else if self.exited().is_none() {
+            let id = identity::request_id();
+            tracker.open(&id, Kind::PreStop);
+            let result = self.pre_stop(&id).await;
+            let _ = tracker
+                .close(
+                    &id,
+                    group::heading(ui, Kind::PreStop, "PreStop", &id, &result),
+                )
+                .await;
+            match result {
+                Ok(reply) if reply.status.is_success() => {
+                    format!("/pre-stop {}", reply.status.as_u16())
+                }
+                Ok(reply) => ui.paint(
+                    Style::Yellow,
+                    &format!("/pre-stop answered {}", reply.status.as_u16()),
+                ),
+                Err(e) => ui.paint(Style::Yellow, &format!("/pre-stop: {e}")),
+            }
+        } else {
+            "no /pre-stop".to_owned()
+        };
+        let was_running = self.exited().is_none();
+        let (status, took) = self.terminate().await;
+        let end = match (was_running, status) {
+            (true, Some(status)) => format!(
+                "{} {} after SIGTERM",
+                describe_exit(status),
+                ui::duration(took)
+            ),
+            (false, Some(status)) => ui.paint(
+                Style::Yellow,
+                &format!("had already {}", describe_exit(status)),
+            ),
+            (_, None) => ui.paint(
+                Style::Yellow,
+                &format!("still running {} after SIGTERM: killed", ui::duration(took)),
+            ),
+        };
+        ui.say(&ui.paint(Style::Dim, &format!("fc-local: stopped: {pre_stop}, {end}")));
     }
 
     /// SIGTERM (to the function's process group), then waits for it to exit; kills it

@@ -8,24 +8,24 @@ use std::time::Duration;
 
 use tokio::sync::oneshot;
 
-use crate::logs::{self, Line};
-use crate::ui::{Style, Ui};
+use crate::client::Reply;
+use crate::logs::{Line, Logs};
+use crate::marker::{Edge, Kind, Marker};
+use crate::ui::{self, Style, Ui};
 
 /// How long a finished invocation waits for its End marker before it is shown anyway.
 const END_GRACE: Duration = Duration::from_secs(2);
-
-/// What kind of invocation a group is, for its End marker.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Kind {
-    Invoke,
-    Initialize,
-}
+/// How long a hook's group waits for its Start marker once the hook has answered,
+/// before it is taken for one of a runtime without hook markers.
+const HOOK_START_GRACE: Duration = Duration::from_millis(200);
 
 #[derive(Debug)]
 struct Group {
     id: String,
     kind: Kind,
     lines: Vec<Line>,
+    /// The Start marker was seen.
+    started: bool,
     /// The End marker was seen.
     ended: bool,
     /// The response arrived: the heading to print.
@@ -42,11 +42,20 @@ pub(crate) struct Tracker {
 }
 
 impl Tracker {
-    pub(crate) fn new(ui: Arc<Ui>) -> Arc<Self> {
-        Arc::new(Self {
+    /// A tracker grouping every later line of `logs`.
+    pub(crate) fn follow(logs: &Logs, ui: Arc<Ui>) -> Arc<Self> {
+        let tracker = Arc::new(Self {
             ui,
             open: Mutex::new(Vec::new()),
-        })
+        });
+        tracker.attach(logs);
+        tracker
+    }
+
+    /// Groups every later line of `logs` too (a restarted function's).
+    pub(crate) fn attach(self: &Arc<Self>, logs: &Logs) {
+        let sink = Arc::clone(self);
+        logs.set_sink(move |line| sink.line(line));
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Group>> {
@@ -59,6 +68,7 @@ impl Tracker {
             id: id.to_owned(),
             kind,
             lines: Vec::new(),
+            started: false,
             ended: false,
             heading: None,
             printed: None,
@@ -85,11 +95,10 @@ impl Tracker {
         };
         let group = &mut open[index];
         group.lines.push(line.clone());
-        let end = match group.kind {
-            Kind::Invoke => logs::invoke_end(&group.id),
-            Kind::Initialize => logs::initialize_end(&group.id),
-        };
-        if logs::is_marker(&line.text, &end) {
+        if crate::marker::is(&line.text, &group.kind.start(&group.id)) {
+            group.started = true;
+        }
+        if crate::marker::is(&line.text, &group.kind.end(&group.id)) {
             group.ended = true;
             if group.heading.is_some() {
                 let group = open.remove(index);
@@ -100,7 +109,9 @@ impl Tracker {
     }
 
     /// The response for `id` arrived: its group is printed under `heading` once its
-    /// End marker is seen, or after a grace period without it. The receiver resolves
+    /// End marker is seen, or after a grace period without it. A hook whose Start
+    /// marker has not shown up soon after is taken for one of a runtime that prints
+    /// no hook markers, and printed without waiting longer. The receiver resolves
     /// once the group is printed.
     pub(crate) fn close(self: &Arc<Self>, id: &str, heading: String) -> oneshot::Receiver<()> {
         let (tx, rx) = oneshot::channel();
@@ -119,20 +130,34 @@ impl Tracker {
             drop(open);
             self.print(group, true);
         } else {
+            let unmarked_hook = group.kind.is_hook() && !group.started;
             drop(open);
             let tracker = Arc::clone(self);
             let id = id.to_owned();
             tokio::spawn(async move {
-                tokio::time::sleep(END_GRACE).await;
-                let mut open = tracker.lock();
-                if let Some(index) = open.iter().position(|g| g.id == id) {
-                    let group = open.remove(index);
-                    drop(open);
+                let mut waited = Duration::ZERO;
+                if unmarked_hook {
+                    tokio::time::sleep(HOOK_START_GRACE).await;
+                    waited = HOOK_START_GRACE;
+                    if let Some(group) = tracker.take(&id, |g| !g.started) {
+                        tracker.print(group, true);
+                        return;
+                    }
+                }
+                tokio::time::sleep(END_GRACE.saturating_sub(waited)).await;
+                if let Some(group) = tracker.take(&id, |_| true) {
                     tracker.print(group, false);
                 }
             });
         }
         rx
+    }
+
+    /// Removes `id`'s group if it is still open and `when` holds for it.
+    fn take(&self, id: &str, when: impl Fn(&Group) -> bool) -> Option<Group> {
+        let mut open = self.lock();
+        let index = open.iter().position(|g| g.id == id && when(g))?;
+        Some(open.remove(index))
     }
 
     fn print(&self, mut group: Group, ended: bool) {
@@ -147,12 +172,8 @@ impl Tracker {
             text.push_str(&self.ui.paint(
                 Style::Yellow,
                 &format!(
-                    "│ (no `FC {} End RequestId: {}` line within {} s)",
-                    match group.kind {
-                        Kind::Invoke => "Invoke",
-                        Kind::Initialize => "Initialize",
-                    },
-                    group.id,
+                    "│ (no `{}` line within {} s)",
+                    Marker::new(group.kind, Edge::End).line(&group.id),
                     END_GRACE.as_secs()
                 ),
             ));
@@ -161,5 +182,46 @@ impl Tracker {
         if let Some(printed) = group.printed.take() {
             let _ = printed.send(());
         }
+    }
+}
+
+/// A group's heading: `Invoke 1-… succeeded · 200 (x-fc-status: 200) · 3 ms`, green,
+/// yellow (a success only as FC counts it) or red. An invocation succeeds unless
+/// `x-fc-status` says otherwise; a hook (FC 3.0) with any 2xx.
+pub(crate) fn heading(
+    ui: &Ui,
+    kind: Kind,
+    what: &str,
+    id: &str,
+    result: &Result<Reply, String>,
+) -> String {
+    match result {
+        Ok(reply) => {
+            let (style, verdict) =
+                match (kind.is_hook(), reply.succeeded(), reply.status.is_success()) {
+                    (true, _, true) | (false, true, true) => (Style::Green, "succeeded"),
+                    (true, _, false) => (Style::Red, "failed"),
+                    // What FC does with an answer that has no x-fc-status.
+                    (false, true, false) => (
+                        Style::Yellow,
+                        "succeeded, as FC counts it (no x-fc-status: 404)",
+                    ),
+                    (false, false, _) => (Style::Red, "failed"),
+                };
+            format!(
+                "{} {} {}",
+                ui.paint(Style::Bold, &format!("{what} {id}")),
+                ui.paint(style, verdict),
+                ui.paint(
+                    Style::Dim,
+                    &format!("· {} · {}", reply.describe(), ui::duration(reply.elapsed))
+                ),
+            )
+        }
+        Err(e) => format!(
+            "{} {}",
+            ui.paint(Style::Bold, &format!("{what} {id}")),
+            ui.paint(Style::Red, &format!("failed: {e}"))
+        ),
     }
 }

@@ -5,9 +5,10 @@ use std::hash::{BuildHasher, RandomState};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use http::{HeaderMap, HeaderName, HeaderValue, Method, Request};
+use http::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::FunctionArgs;
+use crate::config::FunctionConfig;
 
 /// A fake STS access key id: recognisable, never valid.
 pub(crate) const ACCESS_KEY_ID: &str = "STS.FcLocalFakeAccessKeyId";
@@ -17,6 +18,10 @@ pub(crate) const ACCESS_KEY_SECRET: &str = "fc-local-fake-access-key-secret";
 pub(crate) const SECURITY_TOKEN: &str = "fc-local-fake-security-token";
 /// A fake 16-digit account id.
 pub(crate) const ACCOUNT_ID: &str = "1234567890123456";
+/// fc-local's defaults, without a flag or an s.yaml.
+const DEFAULT_REGION: &str = "cn-hangzhou";
+const DEFAULT_MEMORY_MB: u32 = 512;
+const DEFAULT_TIMEOUT_S: u64 = 60;
 /// The handler string custom runtimes are created with by default.
 const HANDLER: &str = "index.handler";
 
@@ -53,16 +58,29 @@ impl Control {
 }
 
 impl Identity {
-    pub(crate) fn new(args: &FunctionArgs) -> Self {
+    /// The function `args` describe, with what they leave out taken from `config`,
+    /// then fc-local's defaults.
+    pub(crate) fn new(args: &FunctionArgs, config: Option<&FunctionConfig>) -> Self {
         let function_name = args
             .function_name
             .clone()
+            .or_else(|| config.and_then(|c| c.function_name.clone()))
             .unwrap_or_else(|| default_name(&args.command));
         Self {
             function_name,
-            region: args.region.clone(),
-            memory_mb: args.memory,
-            timeout_s: args.timeout,
+            region: args
+                .region
+                .clone()
+                .or_else(|| config.and_then(|c| c.region.clone()))
+                .unwrap_or_else(|| DEFAULT_REGION.to_owned()),
+            memory_mb: args
+                .memory
+                .or(config.map(|c| c.memory_mb))
+                .unwrap_or(DEFAULT_MEMORY_MB),
+            timeout_s: args
+                .timeout
+                .or(config.map(|c| c.timeout_s))
+                .unwrap_or(DEFAULT_TIMEOUT_S),
             instance_id: format!("c-{}", random_hex(8, 8, 12)),
         }
     }
@@ -113,31 +131,6 @@ impl Identity {
             set("x-fc-control-path", path);
         }
         headers
-    }
-}
-
-impl Identity {
-    /// A request as FC sends it to the instance listening on `port`: the common
-    /// headers, `request_id`, and `control` in `x-fc-control-path`.
-    pub(crate) fn request<B>(
-        &self,
-        port: u16,
-        method: Method,
-        path_and_query: &str,
-        request_id: &str,
-        control: Control,
-        body: B,
-    ) -> Request<B> {
-        let mut request = Request::new(body);
-        *request.method_mut() = method;
-        *request.uri_mut() = path_and_query
-            .parse()
-            .unwrap_or_else(|_| http::Uri::from_static("/"));
-        *request.headers_mut() = self.headers(request_id, control);
-        if let Ok(host) = HeaderValue::from_str(&format!("127.0.0.1:{port}")) {
-            request.headers_mut().insert(http::header::HOST, host);
-        }
-        request
     }
 }
 

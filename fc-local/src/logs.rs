@@ -98,45 +98,9 @@ impl Logs {
     }
 }
 
-/// FC's marker lines for a request id.
-pub(crate) fn invoke_start(id: &str) -> String {
-    format!("FC Invoke Start RequestId: {id}")
-}
-
-pub(crate) fn invoke_end(id: &str) -> String {
-    format!("FC Invoke End RequestId: {id}")
-}
-
-pub(crate) fn initialize_start(id: &str) -> String {
-    format!("FC Initialize Start RequestId: {id}")
-}
-
-pub(crate) fn initialize_end(id: &str) -> String {
-    format!("FC Initialize End RequestId: {id}")
-}
-
-/// Whether `text` is the marker `marker`, allowing what FC's own helpers append after
-/// an End marker (`, Error: Unhandled function error`).
-pub(crate) fn is_marker(text: &str, marker: &str) -> bool {
-    text.strip_prefix(marker)
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with(','))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn markers_match_exactly_or_with_fcs_error_suffix() {
-        let end = invoke_end("1-a");
-        assert!(is_marker("FC Invoke End RequestId: 1-a", &end));
-        assert!(is_marker(
-            "FC Invoke End RequestId: 1-a, Error: Unhandled function error",
-            &end
-        ));
-        assert!(!is_marker("FC Invoke End RequestId: 1-ab", &end));
-        assert!(!is_marker("x FC Invoke End RequestId: 1-a", &end));
-    }
 
     #[tokio::test]
     async fn wait_until_sees_lines_pushed_later() {

@@ -5,23 +5,42 @@
 //!   result and that invocation's log, stop the function.
 //! - `fc-local serve -- <command>`: a local front door forwarding events or HTTP
 //!   requests to the running function.
+//! - `fc-local watch [-- <command>]`: `serve`, rebuilt (`cargo build`) and restarted
+//!   the FC way when the crate's sources change; requests wait during a restart.
 //! - `fc-local check -- <command>`: a conformance run of any custom runtime against
 //!   FC's contract, one line per check.
 //! - `fc-local package --bin <name>`: the code package, `bootstrap` in a zip.
+//! - `fc-local examples [<trigger>]`: the real trigger payloads `--example` sends.
+//!
+//! With an `s.yaml` in the current directory (or `--config PATH`), the function is run
+//! as its first `fc3` resource configures it: memory, timeout, environment, hooks,
+//! health check, instance concurrency.
+//!
+//! How a request to the function is made: [`request::Requests`] builds it (FC's
+//! headers, port, content type); [`client`] sends it on keep-alive connections;
+//! [`marker`] reads FC's marker lines and [`group`] groups the log by them;
+//! [`function::Function`] starts and stops the process; [`emulation`] decides what
+//! the s.yaml asks for.
 //!
 //! Exit status: 0 on success, 1 when the invocation or a check failed, 2 when the
 //! function did not start or fc-local could not do its work.
 
 mod check;
 mod client;
+mod config;
+mod emulation;
 mod function;
 mod group;
 mod identity;
 mod invoke;
 mod logs;
+mod marker;
 mod package;
+mod payloads;
+mod request;
 mod serve;
 mod ui;
+mod watch;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -43,7 +62,9 @@ pub(crate) const EXIT_ERROR: u8 = 2;
              FC's contract, and package them",
     after_help = "Examples:\n  \
         fc-local invoke --data '{\"name\": \"FC\"}' -- cargo run --example hello\n  \
+        fc-local invoke --example oss -- cargo run -q\n  \
         fc-local serve --http -- target/debug/examples/http\n  \
+        fc-local watch -- cargo run -q\n  \
         fc-local check --data '{\"name\": \"FC\"}' -- target/debug/examples/hello\n  \
         fc-local package --bin my-function"
 )]
@@ -63,38 +84,103 @@ enum Command {
     /// Keep the function running behind a local front door that forwards events or
     /// HTTP requests as FC would; Ctrl-C stops it
     Serve(serve::Args),
+    /// Serve like `serve`, rebuilding (cargo build) and restarting the function the
+    /// FC way (pre-stop, SIGTERM, a new instance, /initialize) when its sources
+    /// change; requests wait during a restart (up to 60 s)
+    Watch(serve::Args),
     /// Check any custom runtime against FC's contract: one line per check, non-zero
     /// exit on a failure
     Check(check::Args),
     /// Build the release binary and write the code package: `bootstrap` (mode 0755)
     /// in a zip, for custom.debian10/11/12
     Package(package::Args),
+    /// List the real trigger payloads `--example` sends, or write one to stdout
+    Examples(ExamplesArgs),
 }
 
-/// How the function is started: the command and what FC tells it.
+#[derive(Debug, clap::Args)]
+struct ExamplesArgs {
+    /// Write this trigger's payload to stdout, as FC sends it
+    #[arg(value_name = "TRIGGER")]
+    trigger: Option<String>,
+}
+
+/// Where the event comes from: a file, standard input, inline text or a real
+/// trigger payload.
+#[derive(Debug, clap::Args)]
+pub(crate) struct EventArgs {
+    /// The event: a file, or `-` for standard input [default: none for invoke, `{}` for
+    /// check]
+    #[arg(long, value_name = "FILE|-", conflicts_with_all = ["data", "example"])]
+    event: Option<std::path::PathBuf>,
+    /// The event, inline
+    #[arg(short = 'd', long, value_name = "TEXT", conflicts_with = "example")]
+    data: Option<String>,
+    /// A real trigger payload as the event, in FC's wire form (`fc-local examples`
+    /// lists them)
+    #[arg(long, value_name = "TRIGGER")]
+    example: Option<String>,
+}
+
+impl EventArgs {
+    /// The event given, or None when none was.
+    pub(crate) fn read(&self) -> Result<Option<Vec<u8>>, String> {
+        use std::io::Read;
+        match (&self.event, &self.data, &self.example) {
+            (_, Some(data), _) => Ok(Some(data.as_bytes().to_vec())),
+            (_, _, Some(trigger)) => Ok(Some(payloads::example(trigger)?.bytes.to_vec())),
+            (Some(path), _, _) if path.as_os_str() == "-" => {
+                let mut bytes = Vec::new();
+                std::io::stdin()
+                    .read_to_end(&mut bytes)
+                    .map_err(|e| format!("reading the event from standard input: {e}"))?;
+                Ok(Some(bytes))
+            }
+            (Some(path), _, _) => std::fs::read(path)
+                .map(Some)
+                .map_err(|e| format!("reading the event from {}: {e}", path.display())),
+            (None, None, None) => Ok(None),
+        }
+    }
+}
+
+/// How the function is started: the command and what FC tells it. Flags win over
+/// the function's `s.yaml`, which wins over fc-local's defaults.
 #[derive(Debug, clap::Args)]
 pub(crate) struct FunctionArgs {
-    /// FC_FUNCTION_NAME and x-fc-function-name [default: the command's file name]
+    /// FC_FUNCTION_NAME and x-fc-function-name [default: s.yaml's functionName, else
+    /// the command's file name]
     #[arg(long, value_name = "NAME")]
     pub(crate) function_name: Option<String>,
-    /// FC_REGION and x-fc-region
-    #[arg(long, default_value = "cn-hangzhou")]
-    pub(crate) region: String,
-    /// FC_FUNCTION_MEMORY_SIZE and x-fc-function-memory, in MB
-    #[arg(long, value_name = "MB", default_value_t = 512)]
-    pub(crate) memory: u32,
+    /// FC_REGION and x-fc-region [default: s.yaml's region, else cn-hangzhou]
+    #[arg(long)]
+    pub(crate) region: Option<String>,
+    /// FC_FUNCTION_MEMORY_SIZE and x-fc-function-memory, in MB [default: s.yaml's
+    /// memorySize, else 512]
+    #[arg(long, value_name = "MB")]
+    pub(crate) memory: Option<u32>,
     /// The function's timeout (x-fc-function-timeout), in seconds; fc-local waits that
-    /// long (and 5 s more) for an answer
-    #[arg(long, value_name = "S", default_value_t = 60)]
-    pub(crate) timeout: u64,
+    /// long (and 5 s more) for an answer [default: s.yaml's timeout, else 60]
+    #[arg(long, value_name = "S")]
+    pub(crate) timeout: Option<u64>,
     /// How long the function may take to accept connections on its port (FC: 120 s)
     #[arg(long, value_name = "S", default_value_t = 120)]
     pub(crate) start_timeout: u64,
-    /// Another environment variable for the function (repeatable)
+    /// Another environment variable for the function (repeatable; wins over s.yaml's
+    /// environmentVariables)
     #[arg(short = 'e', long = "env", value_name = "KEY=VALUE", value_parser = parse_env)]
     pub(crate) env: Vec<(String, String)>,
-    /// The function's command and its arguments, after `--`
-    #[arg(required = true, last = true, value_name = "COMMAND")]
+    /// The Serverless Devs s.yaml whose first fc3 function to emulate (memory, timeout,
+    /// environment, initializer, pre-stop, health check, instance concurrency)
+    /// [default: ./s.yaml or ./s.yml when there is one]
+    #[arg(long, value_name = "PATH", conflicts_with = "no_config")]
+    pub(crate) config: Option<std::path::PathBuf>,
+    /// Ignore ./s.yaml
+    #[arg(long)]
+    pub(crate) no_config: bool,
+    /// The function's command and its arguments, after `--` (watch: [default: cargo
+    /// run -q])
+    #[arg(last = true, value_name = "COMMAND")]
     pub(crate) command: Vec<String>,
 }
 
@@ -122,8 +208,10 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Invoke(args) => invoke::run(args, ui).await,
             Command::Serve(args) => serve::run(args, ui).await,
+            Command::Watch(args) => watch::run(args, ui).await,
             Command::Check(args) => check::run(args, ui).await,
             Command::Package(args) => package::run(&args, &ui),
+            Command::Examples(args) => examples(&args, &ui),
         }
     });
     // Tasks still reading a pipe of a process that outlived us must not hold us up.
@@ -131,23 +219,34 @@ fn main() -> ExitCode {
     ExitCode::from(code)
 }
 
-/// Reads an event: a file, `-` for standard input, or inline text; empty when none.
-pub(crate) fn read_event(
-    file: Option<&std::path::Path>,
-    data: Option<&str>,
-) -> Result<Vec<u8>, String> {
-    use std::io::Read;
-    match (file, data) {
-        (_, Some(data)) => Ok(data.as_bytes().to_vec()),
-        (Some(path), None) if path.as_os_str() == "-" => {
-            let mut bytes = Vec::new();
-            std::io::stdin()
-                .read_to_end(&mut bytes)
-                .map_err(|e| format!("reading the event from standard input: {e}"))?;
-            Ok(bytes)
-        }
-        (Some(path), None) => std::fs::read(path)
-            .map_err(|e| format!("reading the event from {}: {e}", path.display())),
-        (None, None) => Ok(Vec::new()),
+/// `fc-local examples`: the payloads, one line each; with a trigger, its bytes.
+fn examples(args: &ExamplesArgs, ui: &Ui) -> u8 {
+    use std::io::Write;
+    if let Some(trigger) = &args.trigger {
+        return match payloads::example(trigger) {
+            Ok(payload) => {
+                let mut out = std::io::stdout().lock();
+                let written = out.write_all(payload.bytes).and_then(|()| out.flush());
+                if written.is_ok() { 0 } else { EXIT_ERROR }
+            }
+            Err(e) => {
+                ui.say(&ui.paint(ui::Style::Red, &format!("fc-local: {e}")));
+                EXIT_ERROR
+            }
+        };
     }
+    for payload in payloads::PAYLOADS {
+        ui.out(&format!(
+            "{}  {:<16}  {}",
+            ui.paint_out(ui::Style::Bold, &format!("{:<17}", payload.trigger)),
+            payload.content_type,
+            payload.about
+        ));
+    }
+    ui.say(&ui.paint(
+        ui::Style::Dim,
+        "send one: fc-local invoke --example <trigger> -- <command>; \
+         see one: fc-local examples <trigger>",
+    ));
+    0
 }

@@ -145,10 +145,7 @@ impl Ui {
     /// red, warnings yellow; stderr lines marked.
     pub(crate) fn function_line(&self, indent: &str, line: &Line) -> String {
         let text = line.text.as_str();
-        let style = if text.starts_with("FC Invoke ")
-            || text.starts_with("FC Initialize ")
-            || text.starts_with("FunctionCompute ")
-        {
+        let style = if crate::marker::is_any(text) || text.starts_with("FunctionCompute ") {
             Some(Style::Cyan)
         } else if text.contains(" [ERROR] ") || text.contains(" [FATAL] ") {
             Some(Style::Red)

@@ -214,3 +214,47 @@ fn a_function_that_does_not_start_exits_2_with_its_output() {
         "{missing}"
     );
 }
+
+#[test]
+fn a_pre_stop_hooks_log_is_grouped_under_its_markers() {
+    let Some(conformant) = python_fixture("conformant.py") else {
+        return;
+    };
+    let run = run(
+        fc_local()
+            .args(["invoke", "--data", r#"{"hello": 1}"#, "--", "python3"])
+            .arg(&conformant),
+        LIMIT,
+    );
+    assert_eq!(run.code, Some(0), "{run}");
+    let pre_stop = group(&run.stderr, "PreStop ");
+    assert_eq!(pre_stop.len(), 4, "{run}");
+    let id = pre_stop[0]
+        .strip_prefix("PreStop ")
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap();
+    assert!(
+        pre_stop[0].contains(" succeeded · 200 (x-fc-status: 200)"),
+        "{run}"
+    );
+    assert_eq!(
+        pre_stop[1],
+        format!("│ FC PreStop Start RequestId: {id}"),
+        "{run}"
+    );
+    assert!(
+        pre_stop[2].ends_with(&format!("{id} [INFO] draining before pre-stop")),
+        "{run}"
+    );
+    assert_eq!(
+        pre_stop[3],
+        format!("│ FC PreStop End RequestId: {id}"),
+        "{run}"
+    );
+    // The summary line still follows the group.
+    assert!(
+        run.stderr
+            .contains("fc-local: stopped: /pre-stop 200, exited 0"),
+        "{run}"
+    );
+}

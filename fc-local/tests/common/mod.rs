@@ -188,8 +188,15 @@ pub(crate) struct Serving {
 impl Serving {
     /// Starts `fc-local serve --port 0 <args>` and waits for its address.
     pub(crate) fn start(args: &[&str]) -> Serving {
+        Serving::start_in("serve", args, &std::env::current_dir().unwrap())
+    }
+
+    /// Starts `fc-local <subcommand> --port 0 <args>` in `dir` and waits for its
+    /// address.
+    pub(crate) fn start_in(subcommand: &str, args: &[&str], dir: &Path) -> Serving {
         let mut child = fc_local()
-            .arg("serve")
+            .current_dir(dir)
+            .arg(subcommand)
             .args(["--port", "0"])
             .args(args)
             .stdin(Stdio::null())
@@ -222,7 +229,7 @@ impl Serving {
             }
         });
         let url = rx
-            .recv_timeout(Duration::from_secs(60))
+            .recv_timeout(Duration::from_secs(240))
             .unwrap_or_else(|_| panic!("serve did not start:\n{}", stderr.lock().unwrap()));
         Serving { child, url, stderr }
     }

@@ -1,18 +1,6 @@
-//! `fc-local serve`: a local front door in front of a running function, forwarding
-//! what arrives the way FC forwards it.
-//!
-//! - Event mode: the body of each `POST` (to any path) is an event, sent as
-//!   `POST /invoke` with `x-fc-control-path: /invoke`; the caller gets the function's
-//!   body, as FC's InvokeFunction returns it (a failure carries
-//!   `x-fc-error-type: UnhandledInvocationError`).
-//! - HTTP mode: each request goes to the function whole (method, path, query,
-//!   headers, body) with `x-fc-control-path: /http-invoke`, and its response comes back
-//!   without FC's reserved headers; bodies stream both ways. With `--base-path`, the
-//!   front door answers under FC 2.0's default-domain prefix
-//!   `/2016-08-15/proxy/<service>/<function>/` and says so in `x-fc-base-path`.
+//! The front door: one request in, forwarded to the current instance as FC forwards
+//! it, the answer back.
 
-use std::convert::Infallible;
-use std::net::{Ipv4Addr, SocketAddr};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -23,216 +11,83 @@ use http::header::{self, HeaderName, HeaderValue};
 use http::{Method, Request, Response, StatusCode};
 use http_body_util::BodyExt;
 use hyper::body::{Body as _, Frame, Incoming};
-use hyper_util::rt::TokioIo;
-use tokio::net::TcpListener;
+use tokio::sync::{OwnedSemaphorePermit, RwLock, RwLockWriteGuard, Semaphore};
 
 use crate::client::{self, Body, BoxError, Pool, Reply};
-use crate::function::{self, Function};
-use crate::group::{Kind, Tracker};
-use crate::identity::{self, Control, Identity};
-use crate::logs::Logs;
-use crate::ui::{self, Style, Ui};
-use crate::{EXIT_ERROR, EXIT_FAILED, FunctionArgs};
+use crate::function::Function;
+use crate::group::{self, Tracker};
+use crate::identity::{self, Control};
+use crate::marker::Kind;
+use crate::request::Requests;
+use crate::ui::{Style, Ui};
+
+use super::SERVICE;
 
 /// FC's limit for a synchronous invocation's event.
 const MAX_EVENT: usize = 32 * 1024 * 1024;
-/// The service name in FC 2.0's base path and `x-fc-service-name`.
-const SERVICE: &str = "fc-local";
 
-#[derive(Debug, clap::Args)]
-pub(crate) struct Args {
-    /// The front door's port on 127.0.0.1 (0: any free port)
-    #[arg(long, default_value_t = 9000)]
-    port: u16,
-    /// HTTP mode: forward every request as an HTTP invocation
-    /// (`x-fc-control-path: /http-invoke`) instead of POST bodies as events
-    #[arg(long)]
-    http: bool,
-    /// Serve under FC 2.0's default-domain prefix `/2016-08-15/proxy/fc-local/<function>/`
-    /// and send it in `x-fc-base-path`
-    #[arg(long, requires = "http")]
-    base_path: bool,
-    /// Send `/initialize` before the first request (again after a failure), as FC
-    /// does for a function configured with an initializer
-    #[arg(long)]
-    initializer: bool,
-    #[command(flatten)]
-    function: FunctionArgs,
-}
-
-struct Door {
+/// The front door: takes requests and forwards them to the current instance.
+pub(crate) struct Door {
     http: bool,
     base_path: Option<String>,
-    initializer: bool,
-    initialized: tokio::sync::Mutex<bool>,
-    pool: Pool,
     tracker: Arc<Tracker>,
     ui: Arc<Ui>,
+    /// The instance requests go to; `watch` holds it while it restarts the function,
+    /// and requests wait (up to [`RESTART_WAIT`]). None: the last start failed.
+    current: RwLock<Option<Arc<Instance>>>,
+}
+
+/// One running function instance, as the door forwards to it.
+pub(crate) struct Instance {
+    requests: Requests,
+    pool: Pool,
+    /// Whether `/initialize` is sent before the first request.
+    initializer: bool,
+    initialized: tokio::sync::Mutex<bool>,
+    /// The ids of the `/initialize` requests sent.
+    initialize_ids: std::sync::Mutex<Vec<String>>,
+    initialize_timeout: Duration,
+    /// instanceConcurrency from s.yaml: requests beyond it wait for a slot, as FC
+    /// would send them to another instance.
+    slots: Option<Arc<Semaphore>>,
+    /// How long an invocation's answer may take.
     timeout: Duration,
-    /// For requests to the function: its identity and address.
-    template: Template,
 }
 
-struct Template {
-    identity: Arc<Identity>,
-    port: u16,
-}
+/// How long a request waits for the function while `watch` rebuilds and restarts it.
+pub(crate) const RESTART_WAIT: Duration = Duration::from_secs(60);
 
-impl Template {
-    fn request(
-        &self,
-        method: Method,
-        path: &str,
-        id: &str,
-        control: Control,
-        body: Body,
-    ) -> Request<Body> {
-        self.identity
-            .request(self.port, method, path, id, control, body)
-    }
-}
-
-pub(crate) async fn run(args: Args, ui: Arc<Ui>) -> u8 {
-    let listener = match TcpListener::bind((Ipv4Addr::LOCALHOST, args.port)).await {
-        Ok(listener) => listener,
-        Err(e) => {
-            ui.say(&ui.paint(
-                Style::Red,
-                &format!("fc-local: cannot listen on 127.0.0.1:{}: {e}", args.port),
-            ));
-            return EXIT_ERROR;
-        }
-    };
-    let local = listener
-        .local_addr()
-        .unwrap_or_else(|_| SocketAddr::from((Ipv4Addr::LOCALHOST, args.port)));
-    let identity = Arc::new(Identity::new(&args.function));
-    let logs = Logs::new();
-    let tracker = Tracker::new(Arc::clone(&ui));
-    {
-        let tracker = Arc::clone(&tracker);
-        logs.set_sink(move |line| tracker.line(line));
-    }
-    let mut function = match Function::spawn(
-        &args.function.command,
-        &args.function.env,
-        Arc::clone(&identity),
-        logs,
-    ) {
-        Ok(function) => function,
-        Err(e) => {
-            ui.say(&ui.paint(Style::Red, &format!("fc-local: {e}")));
-            return EXIT_ERROR;
-        }
-    };
-    if let Err(why) = function
-        .wait_listening(Duration::from_secs(args.function.start_timeout), &ui)
-        .await
-    {
-        function::report_start_failure(&function, &why, &ui);
-        let _ = function.terminate().await;
-        return EXIT_ERROR;
-    }
-    let base_path = args
-        .base_path
-        .then(|| format!("/2016-08-15/proxy/{SERVICE}/{}/", identity.function_name));
-    let door = Arc::new(Door {
-        http: args.http,
-        base_path: base_path.clone(),
-        initializer: args.initializer,
-        initialized: tokio::sync::Mutex::new(false),
-        pool: Pool::new(function.addr),
-        tracker,
-        ui: Arc::clone(&ui),
-        timeout: Duration::from_secs(args.function.timeout + 5),
-        template: Template {
-            identity,
-            port: function.port,
-        },
-    });
-    if door.initializer {
-        // As FC does right after start; a failure is retried before the next request.
-        let _ = door.ensure_initialized().await;
-    }
-    let url = format!("http://{local}{}", base_path.as_deref().unwrap_or("/"));
-    let mode = if args.http {
-        "HTTP mode: every request is an HTTP invocation"
-    } else {
-        "event mode: POST an event to any path"
-    };
-    ui.say(&format!(
-        "fc-local: serving `{}` at {} ({mode}); Ctrl-C stops it",
-        function.program,
-        ui.paint(Style::Bold, &url)
-    ));
-
-    let code = accept_loop(&listener, &door, &mut function, &ui).await;
-    drop(listener);
-    crate::invoke::stop(&mut function, &ui).await;
-    code
-}
-
-async fn accept_loop(
-    listener: &TcpListener,
-    door: &Arc<Door>,
-    function: &mut Function,
-    ui: &Ui,
-) -> u8 {
-    let mut shutdown = std::pin::pin!(shutdown_signal());
-    let mut tick = tokio::time::interval(Duration::from_millis(250));
-    loop {
-        tokio::select! {
-            accepted = listener.accept() => {
-                let Ok((stream, _)) = accepted else {
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                };
-                let door = Arc::clone(door);
-                tokio::spawn(async move {
-                    let service = hyper::service::service_fn(move |req| {
-                        let door = Arc::clone(&door);
-                        async move { Ok::<_, Infallible>(door.handle(req).await) }
-                    });
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .keep_alive(true)
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
-                });
-            }
-            () = &mut shutdown => {
-                ui.say(&ui.paint(Style::Dim, "fc-local: stopping the function"));
-                return 0;
-            }
-            _ = tick.tick() => {
-                if let Some(status) = function.exited() {
-                    ui.say(&ui.paint(Style::Red, &format!("fc-local: the function exited ({status})")));
-                    return EXIT_FAILED;
-                }
-            }
+impl Instance {
+    /// `function` as the door forwards to it; `initializer`: `/initialize` was asked.
+    pub(crate) fn new(function: &Function, initializer: bool) -> Instance {
+        let emulation = &function.emulation;
+        Instance {
+            requests: function.requests.clone(),
+            pool: Pool::new(function.addr),
+            initializer: emulation.sends_initialize(initializer),
+            initialized: tokio::sync::Mutex::new(false),
+            initialize_ids: std::sync::Mutex::new(Vec::new()),
+            initialize_timeout: emulation.initialize_timeout(),
+            slots: emulation
+                .instance_concurrency()
+                .map(|n| Arc::new(Semaphore::new(n.clamp(1, Semaphore::MAX_PERMITS)))),
+            timeout: function.invocation_timeout(),
         }
     }
-}
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
+    /// The ids of the `/initialize` requests sent.
+    pub(crate) fn initialize_ids(&self) -> Vec<String> {
+        self.initialize_ids
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    async fn exchange(&self, request: Request<Body>, timeout: Duration) -> Result<Reply, String> {
+        let mut conn = self.pool.get().await?;
+        let reply = client::exchange(&mut conn, request, timeout).await?;
+        self.pool.put(conn);
+        Ok(reply)
     }
 }
 
@@ -263,36 +118,139 @@ fn hop_by_hop(name: &HeaderName) -> bool {
 }
 
 impl Door {
-    async fn handle(self: Arc<Self>, req: Request<Incoming>) -> Response<Body> {
-        if self.initializer {
-            if let Err(answer) = self.ensure_initialized().await {
+    pub(crate) fn new(
+        http: bool,
+        base_path: Option<String>,
+        tracker: &Arc<Tracker>,
+        ui: &Arc<Ui>,
+    ) -> Arc<Door> {
+        Arc::new(Door {
+            http,
+            base_path,
+            tracker: Arc::clone(tracker),
+            ui: Arc::clone(ui),
+            current: RwLock::new(None),
+        })
+    }
+
+    /// Makes `function` the instance requests go to and, when it has an
+    /// initializer, sends `/initialize` as FC does right after start (a failure is
+    /// retried before the next request).
+    pub(crate) async fn start(&self, function: &Function, initializer: bool) -> Arc<Instance> {
+        let instance = Arc::new(Instance::new(function, initializer));
+        *self.current.write().await = Some(Arc::clone(&instance));
+        if instance.initializer {
+            let _ = self.ensure_initialized(&instance).await;
+        }
+        instance
+    }
+
+    /// Holds every new request until the guard is dropped: for a restart.
+    pub(crate) async fn pause(&self) -> RwLockWriteGuard<'_, Option<Arc<Instance>>> {
+        self.current.write().await
+    }
+
+    /// While paused: waits until the requests already forwarded to the instance have
+    /// their answers (at most its invocation timeout), so a restart cuts none off.
+    pub(crate) async fn drain(&self, paused: &RwLockWriteGuard<'_, Option<Arc<Instance>>>) {
+        let Some(instance) = paused.as_ref() else {
+            return;
+        };
+        let start = std::time::Instant::now();
+        // Every request in flight holds a clone of the instance.
+        while Arc::strong_count(instance) > 1 && start.elapsed() < instance.timeout {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    /// While paused: `function` (None: none is running) becomes the instance, with
+    /// `/initialize` first when it has an initializer.
+    pub(crate) async fn replace(
+        &self,
+        paused: &mut RwLockWriteGuard<'_, Option<Arc<Instance>>>,
+        function: Option<&Function>,
+        initializer: bool,
+    ) {
+        let Some(function) = function else {
+            **paused = None;
+            return;
+        };
+        let instance = Arc::new(Instance::new(function, initializer));
+        if instance.initializer {
+            let _ = self.ensure_initialized(&instance).await;
+        }
+        **paused = Some(instance);
+    }
+
+    /// Whether requests are forwarded as HTTP invocations (else as events).
+    pub(crate) fn is_http(&self) -> bool {
+        self.http
+    }
+
+    /// The base path served under, if any.
+    pub(crate) fn base_path(&self) -> Option<&str> {
+        self.base_path.as_deref()
+    }
+
+    /// The current instance, waiting while a restart holds it.
+    async fn instance(&self) -> Result<Arc<Instance>, Response<Body>> {
+        match tokio::time::timeout(RESTART_WAIT, self.current.read()).await {
+            Ok(current) => current.clone().ok_or_else(|| {
+                door_answer(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "fc-local: the function is not running (its last start failed)\n".to_owned(),
+                )
+            }),
+            Err(_) => Err(door_answer(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!(
+                    "fc-local: the function is still restarting after {} s\n",
+                    RESTART_WAIT.as_secs()
+                ),
+            )),
+        }
+    }
+
+    pub(crate) async fn handle(self: Arc<Self>, req: Request<Incoming>) -> Response<Body> {
+        let instance = match self.instance().await {
+            Ok(instance) => instance,
+            Err(answer) => return answer,
+        };
+        if instance.initializer {
+            if let Err(answer) = self.ensure_initialized(&instance).await {
                 return answer;
             }
         }
+        // Held until the answer is complete (an HTTP body to its end).
+        let slot = match &instance.slots {
+            Some(slots) => Arc::clone(slots).acquire_owned().await.ok(),
+            None => None,
+        };
         if self.http {
-            self.http_invoke(req).await
+            self.http_invoke(&instance, req, slot).await
         } else {
-            self.invoke(req).await
+            self.invoke(&instance, req).await
         }
     }
 
     /// Runs `/initialize` unless it already succeeded; on failure, the answer for the
     /// caller.
-    async fn ensure_initialized(&self) -> Result<(), Response<Body>> {
-        let mut done = self.initialized.lock().await;
+    async fn ensure_initialized(&self, instance: &Instance) -> Result<(), Response<Body>> {
+        let mut done = instance.initialized.lock().await;
         if *done {
             return Ok(());
         }
         let id = identity::request_id();
-        let request = self.template.request(
-            Method::POST,
-            "/initialize",
-            &id,
-            Control::Initialize,
-            client::full(Bytes::new()),
-        );
+        instance
+            .initialize_ids
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(id.clone());
+        let request = instance.requests.initialize(&id);
         self.tracker.open(&id, Kind::Initialize);
-        let result = self.exchange(request).await;
+        let result = instance
+            .exchange(request, instance.initialize_timeout)
+            .await;
         let heading = self.heading("POST /initialize", &id, &result);
         drop(self.tracker.close(&id, heading));
         match result {
@@ -308,39 +266,8 @@ impl Door {
         }
     }
 
-    async fn exchange(&self, request: Request<Body>) -> Result<Reply, String> {
-        let mut conn = self.pool.get().await?;
-        let reply = client::exchange(&mut conn, request, self.timeout).await?;
-        self.pool.put(conn);
-        Ok(reply)
-    }
-
     fn heading(&self, what: &str, id: &str, result: &Result<Reply, String>) -> String {
-        let ui = &self.ui;
-        match result {
-            Ok(reply) => {
-                let style = if reply.succeeded() {
-                    Style::Green
-                } else {
-                    Style::Red
-                };
-                format!(
-                    "{} {} {}",
-                    ui.paint(Style::Bold, what),
-                    ui.paint(Style::Dim, id),
-                    ui.paint(
-                        style,
-                        &format!("· {} · {}", reply.describe(), ui::duration(reply.elapsed))
-                    )
-                )
-            }
-            Err(e) => format!(
-                "{} {} {}",
-                ui.paint(Style::Bold, what),
-                ui.paint(Style::Dim, id),
-                ui.paint(Style::Red, &format!("· {e}"))
-            ),
-        }
+        group::heading(&self.ui, Kind::Invoke, what, id, result)
     }
 
     /// What FC's InvokeFunction answers: the body, the request id, and on failure
@@ -360,7 +287,7 @@ impl Door {
         response
     }
 
-    async fn invoke(&self, req: Request<Incoming>) -> Response<Body> {
+    async fn invoke(&self, instance: &Instance, req: Request<Incoming>) -> Response<Body> {
         if req.method() != Method::POST {
             return door_answer(
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -385,19 +312,9 @@ impl Door {
             }
         };
         let id = identity::request_id();
-        let mut request = self.template.request(
-            Method::POST,
-            "/invoke",
-            &id,
-            Control::Invoke,
-            client::full(body),
-        );
-        request.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/octet-stream"),
-        );
+        let request = instance.requests.event(&id, body);
         self.tracker.open(&id, Kind::Invoke);
-        let result = self.exchange(request).await;
+        let result = instance.exchange(request, instance.timeout).await;
         drop(self.tracker.close(&id, self.heading(&label, &id, &result)));
         match result {
             Ok(reply) => self.event_answer(&id, reply),
@@ -405,7 +322,12 @@ impl Door {
         }
     }
 
-    async fn http_invoke(self: &Arc<Self>, req: Request<Incoming>) -> Response<Body> {
+    async fn http_invoke(
+        self: &Arc<Self>,
+        instance: &Arc<Instance>,
+        req: Request<Incoming>,
+        slot: Option<OwnedSemaphorePermit>,
+    ) -> Response<Body> {
         let path_and_query = req
             .uri()
             .path_and_query()
@@ -424,7 +346,7 @@ impl Door {
         let id = identity::request_id();
         let (parts, body) = req.into_parts();
         let body: Body = body.map_err(BoxError::from).boxed();
-        let mut request = self.template.request(
+        let mut request = instance.requests.build(
             parts.method,
             &path_and_query,
             &id,
@@ -455,11 +377,12 @@ impl Door {
         self.tracker.open(&id, Kind::Invoke);
         let start = Instant::now();
         let sent = async {
-            let mut conn = self.pool.get().await?;
-            let response = tokio::time::timeout(self.timeout, conn.send(request))
+            let mut conn = instance.pool.get().await?;
+            let timeout = instance.timeout;
+            let response = tokio::time::timeout(timeout, conn.send(request))
                 .await
-                .map_err(|_| format!("no response within {} s", self.timeout.as_secs()))??;
-            self.pool.put(conn);
+                .map_err(|_| format!("no response within {} s", timeout.as_secs()))??;
+            instance.pool.put(conn);
             Ok::<_, String>(response)
         }
         .await;
@@ -488,7 +411,10 @@ impl Door {
             parts.headers.insert("x-fc-request-id", value);
         }
         let door = Arc::clone(self);
+        // The instance counts as busy until the body has ended (see `drain`).
+        let busy = Arc::clone(instance);
         let on_end = move |outcome: Option<String>| {
+            drop((slot, busy));
             let mut heading = door.heading(&label, &id, &Ok(summary));
             if let Some(note) = outcome {
                 heading.push_str(&door.ui.paint(Style::Yellow, &format!(" ({note})")));

@@ -1,0 +1,203 @@
+//! `fc-local serve`: a local front door in front of a running function, forwarding
+//! what arrives the way FC forwards it.
+//!
+//! - Event mode: the body of each `POST` (to any path) is an event, sent as
+//!   `POST /invoke` with `x-fc-control-path: /invoke`; the caller gets the function's
+//!   body, as FC's InvokeFunction returns it (a failure carries
+//!   `x-fc-error-type: UnhandledInvocationError`).
+//! - HTTP mode: each request goes to the function whole (method, path, query,
+//!   headers, body) with `x-fc-control-path: /http-invoke`, and its response comes back
+//!   without FC's reserved headers; bodies stream both ways. With `--base-path`, the
+//!   front door answers under FC 2.0's default-domain prefix
+//!   `/2016-08-15/proxy/<service>/<function>/` and says so in `x-fc-base-path`.
+
+mod door;
+
+pub(crate) use door::Door;
+
+use std::convert::Infallible;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+
+use crate::function::Function;
+use crate::group::Tracker;
+use crate::logs::Logs;
+use crate::ui::{Style, Ui};
+use crate::{EXIT_ERROR, EXIT_FAILED, FunctionArgs};
+
+/// The service name in FC 2.0's base path and `x-fc-service-name`.
+const SERVICE: &str = "fc-local";
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// The front door's port on 127.0.0.1 (0: any free port)
+    #[arg(long, default_value_t = 9000)]
+    pub(crate) port: u16,
+    /// HTTP mode: forward every request as an HTTP invocation
+    /// (`x-fc-control-path: /http-invoke`) instead of POST bodies as events
+    #[arg(long)]
+    pub(crate) http: bool,
+    /// Serve under FC 2.0's default-domain prefix `/2016-08-15/proxy/fc-local/<function>/`
+    /// and send it in `x-fc-base-path`
+    #[arg(long, requires = "http")]
+    pub(crate) base_path: bool,
+    /// Send `/initialize` before the first request (again after a failure), as FC
+    /// does for a function configured with an initializer (sent anyway when the
+    /// s.yaml configures one)
+    #[arg(long)]
+    pub(crate) initializer: bool,
+    #[command(flatten)]
+    pub(crate) function: FunctionArgs,
+}
+
+pub(crate) async fn run(args: Args, ui: Arc<Ui>) -> u8 {
+    let (listener, local) = match bind(args.port, &ui).await {
+        Ok(bound) => bound,
+        Err(code) => return code,
+    };
+    let logs = Logs::new();
+    let tracker = Tracker::follow(&logs, Arc::clone(&ui));
+    let mut function = match Function::start(&args.function, logs, &ui) {
+        Ok(function) => function,
+        Err(code) => return code,
+    };
+    if let Err(code) = function.listening(&args.function, &ui).await {
+        return code;
+    }
+    let base_path = args
+        .base_path
+        .then(|| base_path(&function.requests.identity().function_name));
+    let door = Door::new(args.http, base_path, &tracker, &ui);
+    let instance = door.start(&function, args.initializer).await;
+    if !function
+        .emulation
+        .health_check_at_start(&function.requests, function.addr, &ui)
+        .await
+    {
+        function.stop(&ui, &tracker).await;
+        return EXIT_ERROR;
+    }
+    announce(&ui, &function.program, local, &door);
+
+    let code = accept_loop(&listener, &door, &mut function, &ui).await;
+    drop(listener);
+    function.emulation.warn_disagreements(
+        &function.logs.snapshot(),
+        &instance.initialize_ids(),
+        &ui,
+    );
+    function.stop(&ui, &tracker).await;
+    code
+}
+
+/// FC 2.0's default-domain prefix for `function_name`.
+pub(crate) fn base_path(function_name: &str) -> String {
+    format!("/2016-08-15/proxy/{SERVICE}/{function_name}/")
+}
+
+/// The front door's listener on 127.0.0.1:`port`, and its address.
+pub(crate) async fn bind(port: u16, ui: &Ui) -> Result<(TcpListener, SocketAddr), u8> {
+    match TcpListener::bind((Ipv4Addr::LOCALHOST, port)).await {
+        Ok(listener) => {
+            let local = listener
+                .local_addr()
+                .unwrap_or_else(|_| SocketAddr::from((Ipv4Addr::LOCALHOST, port)));
+            Ok((listener, local))
+        }
+        Err(e) => {
+            ui.say(&ui.paint(
+                Style::Red,
+                &format!("fc-local: cannot listen on 127.0.0.1:{port}: {e}"),
+            ));
+            Err(EXIT_ERROR)
+        }
+    }
+}
+
+/// `fc-local: serving `…` at http://127.0.0.1:9000/ (event mode: …); Ctrl-C stops it`.
+pub(crate) fn announce(ui: &Ui, program: &str, local: SocketAddr, door: &Door) {
+    let url = format!("http://{local}{}", door.base_path().unwrap_or("/"));
+    let mode = if door.is_http() {
+        "HTTP mode: every request is an HTTP invocation"
+    } else {
+        "event mode: POST an event to any path"
+    };
+    ui.say(&format!(
+        "fc-local: serving `{program}` at {} ({mode}); Ctrl-C stops it",
+        ui.paint(Style::Bold, &url)
+    ));
+}
+
+async fn accept_loop(
+    listener: &TcpListener,
+    door: &Arc<Door>,
+    function: &mut Function,
+    ui: &Ui,
+) -> u8 {
+    let mut shutdown = std::pin::pin!(shutdown_signal());
+    let mut tick = tokio::time::interval(Duration::from_millis(250));
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                };
+                spawn_connection(stream, door);
+            }
+            () = &mut shutdown => {
+                ui.say(&ui.paint(Style::Dim, "fc-local: stopping the function"));
+                return 0;
+            }
+            _ = tick.tick() => {
+                if let Some(status) = function.exited() {
+                    ui.say(&ui.paint(Style::Red, &format!("fc-local: the function exited ({status})")));
+                    return EXIT_FAILED;
+                }
+            }
+        }
+    }
+}
+
+/// Serves one client connection through the door, keep-alive on.
+pub(crate) fn spawn_connection(stream: tokio::net::TcpStream, door: &Arc<Door>) {
+    let door = Arc::clone(door);
+    tokio::spawn(async move {
+        let service = hyper::service::service_fn(move |req| {
+            let door = Arc::clone(&door);
+            async move { Ok::<_, Infallible>(door.handle(req).await) }
+        });
+        let _ = hyper::server::conn::http1::Builder::new()
+            .keep_alive(true)
+            .serve_connection(TokioIo::new(stream), service)
+            .await;
+    });
+}
+
+/// Ctrl-C or SIGTERM.
+pub(crate) async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}
