@@ -79,6 +79,26 @@ pub(crate) const PAYLOADS: &[Payload] = &[
         json,
         "Kafka through EventBridge: a batch of JSON-encoded CloudEvents"
     ),
+    payload!(
+        "rabbitmq",
+        json,
+        "RabbitMQ through EventBridge: a batch of CloudEvents"
+    ),
+    payload!(
+        "mqtt",
+        json,
+        "MQTT through EventBridge: an array of messages, as FC documents it"
+    ),
+    payload!(
+        "dts",
+        json,
+        "DTS change tracking through EventBridge: an UPDATE, rows before and after"
+    ),
+    payload!(
+        "datahub",
+        json,
+        "DataHub's Function Compute connector: two records of a topic"
+    ),
     payload!("cdn", json, "CDN: cached objects were refreshed"),
     payload!(
         "tablestore",
@@ -146,7 +166,11 @@ mod tests {
                 other => panic!("{}: content type {other}", payload.trigger),
             }
         }
-        assert_eq!(PAYLOADS.len(), 12);
+        // Every file in payloads/ is listed, once.
+        let files = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/payloads"))
+            .map(|dir| dir.count())
+            .unwrap_or(0);
+        assert_eq!(PAYLOADS.len(), files);
         assert!(example("tablestore").is_ok());
         assert!(example("nope").is_err_and(|e| e.contains("oss, timer")));
     }
