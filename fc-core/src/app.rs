@@ -307,6 +307,6 @@ impl App {
             drain_time: self.drain_time,
             runtime_name: self.runtime_name.clone(),
         };
-        server::serve(listener, self.into_router(), settings, shutdown).await
+        server::serve(listener, self.into_service(), settings, shutdown).await
     }
 }

@@ -6,15 +6,15 @@ use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use axum::Router;
 use axum::extract::Request;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
-use tower::ServiceExt;
+use tower::Service;
 
 use crate::app::App;
+use crate::layers::Stack;
 use crate::log::Output;
 
 /// What the loop needs besides the listener and the app.
@@ -24,12 +24,12 @@ pub(crate) struct Settings {
     pub(crate) runtime_name: Cow<'static, str>,
 }
 
-/// Serves `app` on `listener` until `shutdown` completes, then lets connections in
+/// Serves fc's stack on `listener` until `shutdown` completes, then lets connections in
 /// flight finish (up to the drain time). Prints the runtime-inited line once
 /// listening.
 pub(crate) async fn serve(
     listener: TcpListener,
-    app: Router,
+    app: Stack,
     settings: Settings,
     shutdown: impl Future<Output = ()> + Send,
 ) -> io::Result<()> {
@@ -82,10 +82,12 @@ pub(crate) async fn serve(
 
 /// Serves one connection on a task of its own until it closes, or, once a shutdown
 /// starts, until its requests in flight are answered.
-fn handle_connection(stream: TcpStream, app: Router, mut watcher: Watcher) {
+fn handle_connection(stream: TcpStream, app: Stack, mut watcher: Watcher) {
     let _ = stream.set_nodelay(true);
+    // The stack is always ready (its services say so): each request is one `call`,
+    // with no router in front.
     let hyper_service = hyper::service::service_fn(move |req: Request<Incoming>| {
-        app.clone().oneshot(req.map(axum::body::Body::new))
+        app.clone().call(req.map(axum::body::Body::new))
     });
     let mut http = hyper::server::conn::http1::Builder::new();
     // FC keeps connections open for long: no idle or header-read timeout (hyper's
