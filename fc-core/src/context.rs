@@ -16,13 +16,13 @@ const MAX_REQUEST_ID: usize = 128;
 
 /// Headers whose values must never be printed: `Debug` of [`Context::headers`] shows
 /// them as `Sensitive`.
-const SENSITIVE: [&str; 6] = [
+const SENSITIVE: [HeaderName; 6] = [
     header::ACCESS_KEY_SECRET,
     header::SECURITY_TOKEN,
     header::ACCESS_KEY_ID,
-    "authorization",
-    "proxy-authorization",
-    "cookie",
+    http::header::AUTHORIZATION,
+    http::header::PROXY_AUTHORIZATION,
+    http::header::COOKIE,
 ];
 
 /// What an invocation knows about itself: request id, function metadata, credentials.
@@ -69,8 +69,10 @@ impl Context {
     }
 
     pub(crate) fn new(mut headers: HeaderMap, env: Arc<Env>) -> Self {
-        for name in SENSITIVE {
-            if let Some(value) = headers.get_mut(name) {
+        // One pass over the headers FC sent, comparing names, rather than a lookup
+        // (a hash) per sensitive name.
+        for (name, value) in headers.iter_mut() {
+            if SENSITIVE.contains(name) {
                 value.set_sensitive(true);
             }
         }
@@ -96,11 +98,11 @@ impl Context {
         &self.inner.request_id
     }
 
-    fn header(&self, name: &str) -> Option<&str> {
+    fn header(&self, name: HeaderName) -> Option<&str> {
         text(&self.inner.headers, name)
     }
 
-    fn header_or_env<'a>(&'a self, name: &str, env: &'a Option<String>) -> Option<&'a str> {
+    fn header_or_env<'a>(&'a self, name: HeaderName, env: &'a Option<String>) -> Option<&'a str> {
         self.header(name).or(env.as_deref())
     }
 
@@ -391,6 +393,7 @@ pub(crate) fn generate_request_id() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::header::str as header;
     use http::HeaderValue;
 
     fn ctx(pairs: &[(&str, &str)], env: Env) -> Context {

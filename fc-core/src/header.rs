@@ -1,32 +1,52 @@
 //! The names of the headers FC sends and fc answers with (contract §4 and §5), and
 //! how their values are read: FC sends many of them present but empty, and empty
 //! counts as absent.
+//!
+//! The names are `HeaderName` constants: a lookup by one hashes it directly, where a
+//! lookup by `&str` first parses and validates the name.
 
-use http::{HeaderMap, HeaderValue};
+use http::header::AsHeaderName;
+use http::{HeaderMap, HeaderName, HeaderValue};
 
-pub(crate) const REQUEST_ID: &str = "x-fc-request-id";
-pub(crate) const ACCESS_KEY_ID: &str = "x-fc-access-key-id";
-pub(crate) const ACCESS_KEY_SECRET: &str = "x-fc-access-key-secret";
-pub(crate) const SECURITY_TOKEN: &str = "x-fc-security-token";
-pub(crate) const FUNCTION_NAME: &str = "x-fc-function-name";
-pub(crate) const FUNCTION_HANDLER: &str = "x-fc-function-handler";
-pub(crate) const FUNCTION_MEMORY: &str = "x-fc-function-memory";
-pub(crate) const FUNCTION_TIMEOUT: &str = "x-fc-function-timeout";
-pub(crate) const INITIALIZATION_TIMEOUT: &str = "x-fc-initialization-timeout";
-pub(crate) const REGION: &str = "x-fc-region";
-pub(crate) const ACCOUNT_ID: &str = "x-fc-account-id";
-pub(crate) const QUALIFIER: &str = "x-fc-qualifier";
-pub(crate) const VERSION_ID: &str = "x-fc-version-id";
-pub(crate) const SERVICE_NAME: &str = "x-fc-service-name";
-pub(crate) const LOG_PROJECT: &str = "x-fc-service-logproject";
-pub(crate) const LOG_STORE: &str = "x-fc-service-logstore";
-pub(crate) const RETRY_COUNT: &str = "x-fc-retry-count";
-pub(crate) const CONTROL_PATH: &str = "x-fc-control-path";
-pub(crate) const BASE_PATH: &str = "x-fc-base-path";
-pub(crate) const STATUS: &str = "x-fc-status";
+/// The names, as `HeaderName` constants and, for tests, as text in [`str`].
+macro_rules! names {
+    ($($name:ident = $value:literal;)*) => {
+        $(pub(crate) const $name: HeaderName = HeaderName::from_static($value);)*
+
+        /// The same names as `&str`, for tests that build requests by hand.
+        #[cfg(test)]
+        #[allow(dead_code, reason = "each test module uses the names it needs")]
+        pub(crate) mod str {
+            $(pub(crate) const $name: &str = $value;)*
+        }
+    };
+}
+
+names! {
+    REQUEST_ID = "x-fc-request-id";
+    ACCESS_KEY_ID = "x-fc-access-key-id";
+    ACCESS_KEY_SECRET = "x-fc-access-key-secret";
+    SECURITY_TOKEN = "x-fc-security-token";
+    FUNCTION_NAME = "x-fc-function-name";
+    FUNCTION_HANDLER = "x-fc-function-handler";
+    FUNCTION_MEMORY = "x-fc-function-memory";
+    FUNCTION_TIMEOUT = "x-fc-function-timeout";
+    INITIALIZATION_TIMEOUT = "x-fc-initialization-timeout";
+    REGION = "x-fc-region";
+    ACCOUNT_ID = "x-fc-account-id";
+    QUALIFIER = "x-fc-qualifier";
+    VERSION_ID = "x-fc-version-id";
+    SERVICE_NAME = "x-fc-service-name";
+    LOG_PROJECT = "x-fc-service-logproject";
+    LOG_STORE = "x-fc-service-logstore";
+    RETRY_COUNT = "x-fc-retry-count";
+    CONTROL_PATH = "x-fc-control-path";
+    BASE_PATH = "x-fc-base-path";
+    STATUS = "x-fc-status";
+}
 
 /// A header's value as text; missing, empty or non-text values are `None`.
-pub(crate) fn text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+pub(crate) fn text(headers: &HeaderMap, name: impl AsHeaderName) -> Option<&str> {
     headers
         .get(name)
         .and_then(|v: &HeaderValue| v.to_str().ok())

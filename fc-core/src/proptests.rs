@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use crate::context::{Context, Env};
 use crate::dispatch::classify;
-use crate::header;
+use crate::header::str as header;
 use crate::macro_support::Probe;
 use crate::macro_support::event::{DecodeRaw, decode_json};
 

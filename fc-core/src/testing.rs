@@ -166,7 +166,7 @@ impl Invocation {
     fn new(method: Method, path: &str, control_path: &'static str) -> Self {
         let request_id = generate_request_id();
         let mut headers = HeaderMap::new();
-        let common: [(&str, &str); 13] = [
+        let common: [(HeaderName, &str); 13] = [
             (header::CONTROL_PATH, control_path),
             (header::FUNCTION_NAME, "test-function"),
             (header::FUNCTION_HANDLER, "index.handler"),
@@ -182,10 +182,7 @@ impl Invocation {
             (header::RETRY_COUNT, "0"),
         ];
         for (name, value) in common {
-            headers.insert(
-                HeaderName::from_static(name),
-                HeaderValue::from_static(value),
-            );
+            headers.insert(name, HeaderValue::from_static(value));
         }
         let mut invocation = Self {
             method,
@@ -235,7 +232,7 @@ impl Invocation {
     /// Sets the request id (`x-fc-request-id`).
     pub fn request_id(mut self, id: &str) -> Self {
         self.request_id = id.to_owned();
-        self.header(header::REQUEST_ID, id)
+        self.header(header::REQUEST_ID.as_str(), id)
     }
 
     /// Sets a header, replacing FC's default; an empty value is sent empty, as FC

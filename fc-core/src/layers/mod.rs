@@ -6,13 +6,15 @@ pub(crate) mod invocation;
 
 use std::convert::Infallible;
 use std::sync::Arc;
+use std::task::{Context as TaskContext, Poll};
 
 use axum::extract::Request;
 use axum::response::Response;
-use tower::ServiceBuilder;
 use tower::util::BoxCloneSyncService;
+use tower::{Service, ServiceBuilder};
 
 use crate::endpoint::{Endpoint, EndpointService};
+use crate::routes::BoxFuture;
 use catch_panic::{CatchPanicLayer, CatchPanicService};
 use invocation::{InvocationLayer, InvocationService, Shared};
 
@@ -21,18 +23,53 @@ pub(crate) type Svc = BoxCloneSyncService<Request, Response, Infallible>;
 /// One of the user's layers (`App::layer`), boxed.
 pub(crate) type LayerFn = Box<dyn FnOnce(Svc) -> Svc + Send>;
 /// The whole stack.
-pub(crate) type Stack = InvocationService<CatchPanicService<Svc>>;
+pub(crate) type Stack = InvocationService<CatchPanicService<Inner>>;
+
+/// What runs inside fc's layers: the endpoint itself, or the user's layers around it.
+/// Without user layers nothing is boxed, and a request's clone of it is one reference
+/// count.
+#[derive(Clone)]
+pub(crate) enum Inner {
+    Endpoint(EndpointService),
+    Layered(Svc),
+}
+
+impl Service<Request> for Inner {
+    type Response = Response;
+    type Error = Infallible;
+    type Future = BoxFuture<Result<Response, Infallible>>;
+
+    fn poll_ready(&mut self, cx: &mut TaskContext<'_>) -> Poll<Result<(), Infallible>> {
+        match self {
+            Inner::Endpoint(endpoint) => endpoint.poll_ready(cx),
+            Inner::Layered(layered) => layered.poll_ready(cx),
+        }
+    }
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        match self {
+            Inner::Endpoint(endpoint) => endpoint.call(req),
+            Inner::Layered(layered) => layered.call(req),
+        }
+    }
+}
 
 /// fc's stack, outermost first. A request passes down through each layer and its
 /// response comes back up through them in reverse.
 pub(crate) fn stack(shared: Shared, user_layers: Vec<LayerFn>, endpoint: Endpoint) -> Stack {
     // The endpoint: runs the user's function for the kind of request.
-    let mut inner: Svc = BoxCloneSyncService::new(EndpointService(Arc::new(endpoint)));
+    let endpoint = EndpointService(Arc::new(endpoint));
     // The user's own layers (`App::layer`), the last added outermost: they see the
     // request with its `Context` and `Kind` in the extensions.
-    for layer in user_layers {
-        inner = layer(inner);
-    }
+    let inner = if user_layers.is_empty() {
+        Inner::Endpoint(endpoint)
+    } else {
+        let mut layered: Svc = BoxCloneSyncService::new(endpoint);
+        for layer in user_layers {
+            layered = layer(layered);
+        }
+        Inner::Layered(layered)
+    };
     ServiceBuilder::new()
         // The request's kind, context, span, markers, initializer first and
         // deadline; on the way out the failure report is logged and the status made
