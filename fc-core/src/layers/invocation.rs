@@ -86,9 +86,10 @@ where
     S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
     S::Future: Send + 'static,
 {
-    type Response = Response;
+    // The body goes to hyper as it is: no second box around the endpoint's.
+    type Response = Response<InvocationBody>;
     type Error = Infallible;
-    type Future = BoxFuture<Result<Response, Infallible>>;
+    type Future = BoxFuture<Result<Response<InvocationBody>, Infallible>>;
 
     fn poll_ready(&mut self, _: &mut TaskContext<'_>) -> Poll<Result<(), Infallible>> {
         // The inner stack is driven to readiness per request by `Oneshot`.
@@ -191,16 +192,16 @@ fn finish(policy: Policy, mut response: Response) -> Response {
 /// invocation's span (a streaming body's log lines carry the request id), a panic
 /// while producing it ends the response instead of the connection task, and the End
 /// marker is printed when the body is finished or dropped, not when the headers go.
-struct InvocationBody {
+pub(crate) struct InvocationBody {
     inner: Body,
     span: Span,
     guard: Option<MarkerGuard>,
 }
 
 impl InvocationBody {
-    fn wrap(response: Response, guard: Option<MarkerGuard>) -> Response {
+    fn wrap(response: Response, guard: Option<MarkerGuard>) -> Response<InvocationBody> {
         let span = Span::current();
-        response.map(|inner| Body::new(InvocationBody { inner, span, guard }))
+        response.map(|inner| InvocationBody { inner, span, guard })
     }
 }
 
