@@ -51,6 +51,13 @@ pub use fc_core::{
 #[doc(inline)]
 pub use fc_core::events;
 
+/// musl's allocator serves a multi-threaded server several times slower than glibc's;
+/// with mimalloc a static musl build serves as fast as a glibc one (`bench/candidates.sh`).
+/// The default feature `mimalloc`; only on musl targets.
+#[cfg(all(feature = "mimalloc", target_env = "musl"))]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// What the attributes and [`routes!`] expand to. Not public API.
 #[doc(hidden)]
 pub mod __private {
