@@ -353,7 +353,7 @@ def main():
     spread = max(r["spread"] for r in results.values())
     lines = [
         machine_line(),
-        f"fc packaged: `fc-local package` with its defaults ({MUSL}, mimalloc): {kind}, {need}.",
+        f"fc packaged: `fc-local package` with its defaults ({MUSL}, jemalloc): {kind}, {need}.",
         "",
         "| figure | fc (glibc) | fc packaged | raw axum | raw hyper | fc / axum | fc / hyper | packaged / fc |",
         "|---|---|---|---|---|---|---|---|",
@@ -400,10 +400,10 @@ CANDIDATES = [
      "nothing (runs where glibc ≥ the build machine's)"),
     ("musl, its own malloc", ["build", "--target", MUSL, "--no-default-features", "--features", "events"], MUSL,
      f"`rustup target add {MUSL}`"),
-    ("musl + mimalloc (fc's default)", ["build", "--target", MUSL], MUSL,
+    ("musl + mimalloc", ["build", "--target", MUSL, "--no-default-features", "--features", "events,mimalloc"], MUSL,
      f"`rustup target add {MUSL}`, musl-tools (musl-gcc, for mimalloc's C)"),
-    ("musl + jemalloc", ["build", "--target", MUSL, "--no-default-features", "--features", "events,jemalloc"], MUSL,
-     f"`rustup target add {MUSL}`, musl-tools, make"),
+    ("musl + jemalloc (fc's default)", ["build", "--target", MUSL], MUSL,
+     f"`rustup target add {MUSL}`, musl-tools (musl-gcc, for jemalloc's C), make"),
     ("glibc 2.28 (cargo-zigbuild)", ["zigbuild", "--target", ZIG_GLIBC], "x86_64-unknown-linux-gnu",
      "`pip install ziglang cargo-zigbuild` (zig 0.17, cargo-zigbuild 0.24)"),
     ("static glibc (crt-static)", ["build", "--target", "x86_64-unknown-linux-gnu"], "x86_64-unknown-linux-gnu",
@@ -445,9 +445,10 @@ def candidates():
     results = interleaved_load(servers)
     loads.append(load_average())
     for name, path in servers.items():
-        log(f"callgrind, cold starts: {name}")
+        log(f"callgrind, cold starts, 20 MB event: {name}")
         results[name]["ir"] = instructions(path)
         results[name]["cold"] = cold_start(path)
+        results[name]["big"] = big_event(path)
     ref = results[CANDIDATES[0][0]]
     lines = [
         machine_line(),
@@ -455,9 +456,9 @@ def candidates():
         "--locked` in a target dir of its own, one after the other.",
         "",
         "| candidate | c1 req/s | c16 req/s | c16 vs glibc | p99 c1 | p99 c16 | p99 c16 vs glibc "
-        "| exec → first 200 | idle RSS | peak RSS | stripped | clean build | instr./invocation "
+        "| exec → first 200 | idle RSS | peak RSS | peak RSS, 20 MB event | stripped | clean build | instr./invocation "
         "| links | the user installs |",
-        "|---" * 15 + "|",
+        "|---" * 16 + "|",
     ]
     for name, _, _, needs in CANDIDATES:
         r = results[name]
@@ -467,6 +468,7 @@ def candidates():
             f"| {name} | {r['c1'][0]:,.0f} | {r['c16'][0]:,.0f} | {r['c16'][0] / ref['c16'][0]:.2f}× "
             f"| {r['c1'][2]:.0f} µs | {r['c16'][2]:.0f} µs | {r['c16'][2] / ref['c16'][2]:.2f}× "
             f"| {r['cold']:.1f} ms | {r['idle'] / 1024:.1f} MB | {r['peak'] / 1024:.1f} MB "
+            f"| {r['big'] / 1024:.1f} MB "
             f"| {stripped_size(path) / 1e6:.2f} MB | {took:.0f} s | {r['ir'] / 1000:.1f} k "
             f"| {kind}, {need} | {needs} |"
         )

@@ -11,6 +11,7 @@ need=()
 command -v wrk >/dev/null || need+=(wrk)
 command -v valgrind >/dev/null || need+=(valgrind)
 command -v musl-gcc >/dev/null || need+=(musl-tools)
+command -v make >/dev/null || need+=(make)
 if [ ${#need[@]} -gt 0 ]; then
   echo "bench: installing ${need[*]}" >&2
   if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq "${need[@]}" >/dev/null

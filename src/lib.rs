@@ -51,12 +51,12 @@ pub use fc_core::{
 #[doc(inline)]
 pub use fc_core::events;
 
-/// musl's allocator serves a multi-threaded server several times slower than glibc's;
-/// with mimalloc a static musl build serves as fast as a glibc one (`bench/candidates.sh`).
-/// The default feature `mimalloc`; only on musl targets.
-#[cfg(all(feature = "mimalloc", target_env = "musl"))]
+/// musl's own allocator costs a server throughput, p99 and instructions; with jemalloc a
+/// static musl build serves as fast as a glibc one, in as little memory
+/// (`bench/candidates.md`). The default feature `jemalloc`; only on musl targets.
+#[cfg(all(feature = "jemalloc", target_env = "musl"))]
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 /// What the attributes and [`routes!`] expand to. Not public API.
 #[doc(hidden)]

@@ -1,5 +1,5 @@
 //! `fc-local package`: the code package for `custom.debian10/11/12`. Builds the
-//! release binary (by default a static musl one, which fc gives mimalloc as its
+//! release binary (by default a static musl one, which fc gives jemalloc as its
 //! allocator), copies it as `bootstrap` (mode 0755) and writes a zip holding it with
 //! that mode, which FC needs to run it. Installs the target's standard library when
 //! missing, looks for the C compiler musl builds need, and tells whether the binary is
@@ -21,7 +21,7 @@ const DEBIAN_GLIBC: [(&str, (u32, u32)); 3] = [
 
 /// What `fc-local package` builds for unless told otherwise: a static binary that runs
 /// on every Debian runtime and in an empty (scratch) image, as fast as a glibc build
-/// with fc's default `mimalloc` feature (bench/candidates.md).
+/// with fc's default `jemalloc` feature (bench/candidates.md).
 pub(crate) const DEFAULT_TARGET: &str = "x86_64-unknown-linux-musl";
 
 #[derive(Debug, clap::Args)]
@@ -35,7 +35,7 @@ pub(crate) struct Args {
     /// Package this executable, already built, instead of building one
     #[arg(long, value_name = "FILE", conflicts_with_all = ["bin", "example"])]
     binary: Option<PathBuf>,
-    /// Build for this target: x86_64-unknown-linux-musl (static, with fc's mimalloc),
+    /// Build for this target: x86_64-unknown-linux-musl (static, with fc's jemalloc),
     /// `host` (cargo's default, this machine's glibc), or x86_64-unknown-linux-gnu.2.28
     /// (linked against glibc 2.28 by cargo-zigbuild)
     #[arg(long, value_name = "TRIPLE", default_value = DEFAULT_TARGET)]
@@ -200,8 +200,9 @@ fn ensure_std(triple: &str, ui: &Ui) -> Result<(), String> {
     }
 }
 
-/// For a musl target: why a C dependency (fc's mimalloc, for one) would fail to build,
-/// when no C compiler for musl is set or on `PATH` (the names the `cc` crate tries).
+/// For a musl target: why fc's jemalloc (C, built with `make`) or another crate with C
+/// code would fail to build: no C compiler for musl set or on `PATH` (the names the
+/// `cc` crate tries), or no `make`.
 fn musl_cc_missing(triple: &str) -> Option<String> {
     if !triple.ends_with("-linux-musl") {
         return None;
@@ -211,18 +212,23 @@ fn musl_cc_missing(triple: &str) -> Option<String> {
         format!("CC_{}", triple.replace('-', "_")),
         "TARGET_CC".to_owned(),
     ];
-    if set.iter().any(|name| std::env::var_os(name).is_some()) {
-        return None;
-    }
     let arch = triple.split('-').next().unwrap_or_default();
     let prefixed = format!("{arch}-linux-musl-gcc");
-    if on_path(&[prefixed.as_str(), "musl-gcc"]).is_some() {
-        return None;
-    }
+    let cc = set.iter().any(|name| std::env::var_os(name).is_some())
+        || on_path(&[prefixed.as_str(), "musl-gcc"]).is_some();
+    let make = on_path(&["make"]).is_some();
+    let missing = match (cc, make) {
+        (true, true) => return None,
+        (false, true) => format!("no C compiler for {triple} ({prefixed} or musl-gcc)"),
+        (true, false) => "no make".to_owned(),
+        (false, false) => {
+            format!("no C compiler for {triple} ({prefixed} or musl-gcc) and no make")
+        }
+    };
     Some(format!(
-        "no C compiler for {triple} ({prefixed} or musl-gcc) on PATH: fc's mimalloc allocator \
-         and any other crate with C code need one. Install musl-tools (`sudo apt-get install \
-         musl-tools` on Debian and Ubuntu), or set CC_{} to a musl C compiler",
+        "{missing} on PATH: fc's jemalloc allocator (C, built with make) and any other crate \
+         with C code need them. Install them (`sudo apt-get install musl-tools make` on Debian \
+         and Ubuntu), or set CC_{} to a musl C compiler",
         triple.replace('-', "_")
     ))
 }
@@ -401,8 +407,8 @@ fn describe(bytes: &[u8]) -> Verdict {
         .collect();
     let text = if not.is_empty() {
         format!(
-            "links glibc dynamically ({interpreter}), needing glibc {major}.{minor}: runs on {}, \
-             not in an empty (scratch) container image",
+            "links glibc dynamically, needing glibc {major}.{minor}: runs on {}, not in an \
+             empty (scratch) container image (no {interpreter} there)",
             runs.join(", ")
         )
     } else {

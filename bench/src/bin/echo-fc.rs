@@ -5,10 +5,10 @@ async fn echo(event: serde_json::Value) -> serde_json::Value {
     serde_json::json!({ "echo": event })
 }
 
-/// bench/candidates.sh's jemalloc candidate.
-#[cfg(feature = "jemalloc")]
+/// The mimalloc candidate of `bench/run.sh --candidates`.
+#[cfg(feature = "mimalloc")]
 #[global_allocator]
-static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
     fc::run(fc::routes![echo]);
