@@ -453,7 +453,9 @@ def candidates():
     lines = [
         machine_line(),
         "Each candidate is echo-fc (bench/src/bin/echo-fc.rs), built clean with `--release "
-        "--locked` in a target dir of its own, one after the other.",
+        "--locked` in a target dir of its own, one after the other"
+        + (" (binaries and clean build times of an earlier run: BENCH_REUSE_BUILDS)."
+           if os.environ.get("BENCH_REUSE_BUILDS") else "."),
         "",
         "| candidate | c1 req/s | c16 req/s | c16 vs glibc | p99 c1 | p99 c16 | p99 c16 vs glibc "
         "| exec → first 200 | idle RSS | peak RSS | peak RSS, 20 MB event | stripped | clean build | instr./invocation "
