@@ -1,11 +1,25 @@
 #!/usr/bin/env bash
-# Benchmarks fc against raw axum and raw hyper in one run; writes bench/results.md.
-# Usage: bench/run.sh   (BENCH_DURATION=10s and BENCH_COLD_STARTS=20 by default)
+# Benchmarks fc in one run; writes bench/results.md (or bench/candidates.md).
+#   bench/run.sh               fc glibc, fc packaged (fc-local package's default), raw
+#                              axum, raw hyper: callgrind instructions and wrk load
+#   bench/run.sh --candidates  the ways to build the deployed artifact, each built clean
+# BENCH_DURATION=5s, BENCH_ROUNDS=3, BENCH_COLD_STARTS=20 by default;
+# BENCH_REUSE_BUILDS=1 measures again the binaries of the last --candidates run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if ! command -v wrk >/dev/null; then
-  echo "bench: installing wrk" >&2
-  if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq wrk >/dev/null
-  else sudo apt-get update -qq && sudo apt-get install -y -qq wrk >/dev/null; fi
+need=()
+command -v wrk >/dev/null || need+=(wrk)
+command -v valgrind >/dev/null || need+=(valgrind)
+command -v musl-gcc >/dev/null || need+=(musl-tools)
+command -v make >/dev/null || need+=(make)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "bench: installing ${need[*]}" >&2
+  if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq "${need[@]}" >/dev/null
+  else sudo apt-get update -qq && sudo apt-get install -y -qq "${need[@]}" >/dev/null; fi
 fi
-exec python3 bench/run.py
+if [ "${1:-}" = --candidates ] && ! command -v cargo-zigbuild >/dev/null; then
+  echo "bench: installing ziglang and cargo-zigbuild (PyPI)" >&2
+  python3 -m pip install --quiet ziglang cargo-zigbuild
+fi
+# A session of its own: run.py raises that session's CPU priority (as root).
+exec setsid --wait python3 bench/run.py "$@"

@@ -1,7 +1,9 @@
 //! `fc-local package`: the code package for `custom.debian10/11/12`. Builds the
-//! release binary, copies it as `bootstrap` (mode 0755) and writes a zip holding it
-//! with that mode, which FC needs to run it. Tells whether the binary is static and,
-//! if not, which Debian runtimes its glibc needs.
+//! release binary (by default a static musl one, which fc gives jemalloc as its
+//! allocator), copies it as `bootstrap` (mode 0755) and writes a zip holding it with
+//! that mode, which FC needs to run it. Installs the target's standard library when
+//! missing, looks for the C compiler musl builds need, and tells whether the binary is
+//! static and, if not, which Debian runtimes its glibc needs.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -17,6 +19,11 @@ const DEBIAN_GLIBC: [(&str, (u32, u32)); 3] = [
     ("custom.debian12", (2, 36)),
 ];
 
+/// What `fc-local package` builds for unless told otherwise: a static binary that runs
+/// on every Debian runtime and in an empty (scratch) image, as fast as a glibc build
+/// with fc's default `jemalloc` feature (bench/candidates.md).
+pub(crate) const DEFAULT_TARGET: &str = "x86_64-unknown-linux-musl";
+
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
     /// The binary target to build and package
@@ -28,9 +35,11 @@ pub(crate) struct Args {
     /// Package this executable, already built, instead of building one
     #[arg(long, value_name = "FILE", conflicts_with_all = ["bin", "example"])]
     binary: Option<PathBuf>,
-    /// Build for this target, e.g. x86_64-unknown-linux-musl for a static binary
-    #[arg(long, value_name = "TRIPLE")]
-    target: Option<String>,
+    /// Build for this target: x86_64-unknown-linux-musl (static, with fc's jemalloc),
+    /// `host` (cargo's default, this machine's glibc), or x86_64-unknown-linux-gnu.2.28
+    /// (linked against glibc 2.28 by cargo-zigbuild)
+    #[arg(long, value_name = "TRIPLE", default_value = DEFAULT_TARGET)]
+    target: String,
     /// The package to build in a workspace (cargo's -p)
     #[arg(short = 'p', long, value_name = "SPEC")]
     package: Option<String>,
@@ -107,47 +116,166 @@ fn megabytes(bytes: u64) -> String {
     format!("{:.1} MB", bytes as f64 / 1_000_000.0)
 }
 
-/// `cargo build --release`, reading the executable's path from cargo's JSON messages
-/// (so any target directory and workspace layout works).
+/// How to build for a `--target`: cargo's subcommand and its `--target`, if any.
+#[derive(Debug, PartialEq, Eq)]
+struct Plan {
+    /// `build`, or `zigbuild` for a glibc-versioned triple.
+    subcommand: &'static str,
+    /// `--target`'s value; none for `host`.
+    target: Option<String>,
+    /// The rustc target whose standard library the build needs.
+    triple: Option<String>,
+}
+
+impl Plan {
+    fn new(target: &str) -> Plan {
+        if target == "host" {
+            return Plan {
+                subcommand: "build",
+                target: None,
+                triple: None,
+            };
+        }
+        // cargo-zigbuild's form: a gnu triple with the glibc version to link against.
+        let zig = target
+            .split_once("-gnu.")
+            .filter(|(_, version)| {
+                version
+                    .split('.')
+                    .all(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+            })
+            .map(|(triple, _)| format!("{triple}-gnu"));
+        Plan {
+            subcommand: if zig.is_some() { "zigbuild" } else { "build" },
+            target: Some(target.to_owned()),
+            triple: Some(zig.unwrap_or_else(|| target.to_owned())),
+        }
+    }
+}
+
+/// The first of `names` found in a `PATH` directory.
+fn on_path(names: &[&str]) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .flat_map(|dir| names.iter().map(move |name| dir.join(name)))
+        .find(|candidate| candidate.is_file())
+}
+
+/// Makes sure the target's standard library is installed: `rustup target add` when it
+/// is not (rustup is how rustc gets one).
+fn ensure_std(triple: &str, ui: &Ui) -> Result<(), String> {
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let sysroot = Command::new(&rustc)
+        .args(["--print", "sysroot"])
+        .output()
+        .map_err(|e| format!("cannot run rustc: {e}"))?;
+    let sysroot = PathBuf::from(String::from_utf8_lossy(&sysroot.stdout).trim());
+    if sysroot
+        .join("lib/rustlib")
+        .join(triple)
+        .join("lib")
+        .is_dir()
+    {
+        return Ok(());
+    }
+    let add = format!("rustup target add {triple}");
+    if on_path(&["rustup"]).is_none() {
+        return Err(format!(
+            "the {triple} standard library is not installed, and there is no rustup to \
+             install it (`{add}`)"
+        ));
+    }
+    ui.say(&ui.paint(
+        Style::Dim,
+        &format!("fc-local package: installing the {triple} standard library: {add}"),
+    ));
+    let status = Command::new("rustup")
+        .args(["target", "add", triple])
+        .status()
+        .map_err(|e| format!("cannot run rustup: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{add}` failed ({status})"))
+    }
+}
+
+/// For a musl target: why fc's jemalloc (C, built with `make`) or another crate with C
+/// code would fail to build: no C compiler for musl set or on `PATH` (the names the
+/// `cc` crate tries), or no `make`.
+fn musl_cc_missing(triple: &str) -> Option<String> {
+    if !triple.ends_with("-linux-musl") {
+        return None;
+    }
+    let set = [
+        format!("CC_{triple}"),
+        format!("CC_{}", triple.replace('-', "_")),
+        "TARGET_CC".to_owned(),
+    ];
+    let arch = triple.split('-').next().unwrap_or_default();
+    let prefixed = format!("{arch}-linux-musl-gcc");
+    let cc = set.iter().any(|name| std::env::var_os(name).is_some())
+        || on_path(&[prefixed.as_str(), "musl-gcc"]).is_some();
+    let make = on_path(&["make"]).is_some();
+    let missing = match (cc, make) {
+        (true, true) => return None,
+        (false, true) => format!("no C compiler for {triple} ({prefixed} or musl-gcc)"),
+        (true, false) => "no make".to_owned(),
+        (false, false) => {
+            format!("no C compiler for {triple} ({prefixed} or musl-gcc) and no make")
+        }
+    };
+    Some(format!(
+        "{missing} on PATH: fc's jemalloc allocator (C, built with make) and any other crate \
+         with C code need them. Install them (`sudo apt-get install musl-tools make` on Debian \
+         and Ubuntu), or set CC_{} to a musl C compiler",
+        triple.replace('-', "_")
+    ))
+}
+
+/// `cargo build --release` (or `cargo zigbuild`), reading the executable's path from
+/// cargo's JSON messages (so any target directory and workspace layout works).
 fn build(args: &Args, ui: &Ui) -> Result<PathBuf, String> {
     let (kind, name) = match (&args.bin, &args.example) {
         (Some(bin), _) => ("bin", bin.as_str()),
         (None, Some(example)) => ("example", example.as_str()),
         (None, None) => return Err("name a --bin, an --example or a --binary".to_owned()),
     };
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut command = Command::new(cargo);
-    command.args([
-        "build",
-        "--release",
-        "--message-format=json-render-diagnostics",
-    ]);
-    if args.locked {
-        command.arg("--locked");
+    let plan = Plan::new(&args.target);
+    if plan.subcommand == "zigbuild" && on_path(&["cargo-zigbuild"]).is_none() {
+        return Err(format!(
+            "--target {} links against that glibc with cargo-zigbuild, which is not on PATH: \
+             `pip install ziglang cargo-zigbuild` installs it and zig",
+            args.target
+        ));
     }
-    if let Some(target) = &args.target {
-        command.args(["--target", target]);
+    let mut missing_cc = None;
+    if let Some(triple) = &plan.triple {
+        ensure_std(triple, ui)?;
+        missing_cc = musl_cc_missing(triple);
+        if let Some(why) = &missing_cc {
+            ui.say(&ui.paint(Style::Yellow, &format!("fc-local package: note: {why}")));
+        }
+    }
+    let mut words = vec![plan.subcommand.to_owned(), "--release".to_owned()];
+    if args.locked {
+        words.push("--locked".to_owned());
+    }
+    if let Some(target) = &plan.target {
+        words.extend(["--target".to_owned(), target.clone()]);
     }
     if let Some(package) = &args.package {
-        command.args(["--package", package]);
+        words.extend(["--package".to_owned(), package.clone()]);
     }
-    command.args([format!("--{kind}"), name.to_owned()]);
+    words.extend([format!("--{kind}"), name.to_owned()]);
     ui.say(&ui.paint(
         Style::Dim,
-        &format!(
-            "fc-local package: cargo build --release{}{}{} --{kind} {name}",
-            if args.locked { " --locked" } else { "" },
-            args.target
-                .as_deref()
-                .map(|t| format!(" --target {t}"))
-                .unwrap_or_default(),
-            args.package
-                .as_deref()
-                .map(|p| format!(" --package {p}"))
-                .unwrap_or_default(),
-        ),
+        &format!("fc-local package: cargo {}", words.join(" ")),
     ));
-    let mut child = command
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut child = Command::new(cargo)
+        .args(&words)
+        .arg("--message-format=json-render-diagnostics")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -164,7 +292,10 @@ fn build(args: &Args, ui: &Ui) -> Result<PathBuf, String> {
         .wait()
         .map_err(|e| format!("waiting for cargo: {e}"))?;
     if !status.success() {
-        return Err(format!("cargo build failed ({status})"));
+        return Err(match missing_cc {
+            Some(why) => format!("cargo build failed ({status}); perhaps for this: {why}"),
+            None => format!("cargo build failed ({status})"),
+        });
     }
     executable.ok_or_else(|| format!("cargo built no executable named `{name}`"))
 }
@@ -247,19 +378,21 @@ fn describe(bytes: &[u8]) -> Verdict {
     if !elf.x86_64 {
         return Verdict::bad(
             "not an x86-64 binary: FC's custom runtimes are x86-64 Linux (build with \
-             --target x86_64-unknown-linux-musl)"
+             --target x86_64-unknown-linux-musl, fc-local package's default)"
                 .to_owned(),
         );
     }
     let Some(interpreter) = elf.interpreter else {
-        return Verdict::good(
-            "static x86-64 binary: runs on custom.debian10, 11 and 12 alike".to_owned(),
-        );
+        let kind = if elf.pie { "static-pie" } else { "static" };
+        return Verdict::good(format!(
+            "{kind} x86-64 binary, needing no glibc: runs on custom.debian10, 11 and 12 alike, \
+             and in an empty (scratch) container image"
+        ));
     };
     let Some((major, minor)) = elf.max_glibc else {
         return Verdict::good(format!(
             "dynamically linked ({interpreter}) without versioned glibc symbols; a static \
-             musl build (--target x86_64-unknown-linux-musl) is safest"
+             musl build (fc-local package's default) is safest"
         ));
     };
     let runs: Vec<&str> = DEBIAN_GLIBC
@@ -274,14 +407,14 @@ fn describe(bytes: &[u8]) -> Verdict {
         .collect();
     let text = if not.is_empty() {
         format!(
-            "links glibc dynamically, needing glibc {major}.{minor}: runs on {} (a static musl \
-             build, --target x86_64-unknown-linux-musl, needs none)",
+            "links glibc dynamically, needing glibc {major}.{minor}: runs on {}, not in an \
+             empty (scratch) container image (no {interpreter} there)",
             runs.join(", ")
         )
     } else {
         format!(
             "links glibc dynamically, needing glibc {major}.{minor}: runs on {} but not on {} \
-             (a static musl build, --target x86_64-unknown-linux-musl, runs on all)",
+             (fc-local package's default, a static musl build, runs on all)",
             if runs.is_empty() {
                 "none of them".to_owned()
             } else {
@@ -301,6 +434,8 @@ fn describe(bytes: &[u8]) -> Verdict {
 #[derive(Debug, PartialEq, Eq)]
 struct Elf {
     x86_64: bool,
+    /// Position-independent (`ET_DYN`): a static-pie binary when it has no interpreter.
+    pie: bool,
     /// The dynamic loader (`PT_INTERP`); none for a static binary.
     interpreter: Option<String>,
     /// The newest `GLIBC_2.x` symbol version it names.
@@ -314,6 +449,7 @@ impl Elf {
             return if bytes.get(..4)? == b"\x7fELF" {
                 Some(Elf {
                     x86_64: false,
+                    pie: false,
                     interpreter: None,
                     max_glibc: None,
                 })
@@ -328,6 +464,8 @@ impl Elf {
             usize::try_from(value).ok()
         };
         let x86_64 = u16_at(18)? == 0x3e;
+        // e_type: ET_DYN
+        let pie = u16_at(16)? == 3;
         let (phoff, phentsize, phnum) = (
             u64_at(32)?,
             usize::from(u16_at(54)?),
@@ -346,6 +484,7 @@ impl Elf {
         }
         Some(Elf {
             x86_64,
+            pie,
             interpreter,
             max_glibc: max_glibc(bytes),
         })
@@ -415,6 +554,85 @@ mod tests {
         fake.extend_from_slice(b"GLIBC_2.34\0");
         // No program headers: still static, whatever strings it holds.
         assert!(describe(&fake).text.starts_with("static"));
+        fake[16] = 3;
+        assert!(describe(&fake).text.starts_with("static-pie x86-64 binary"));
+    }
+
+    /// A 64-bit x86-64 ELF header with one `PT_INTERP` program header, then `tail`.
+    fn dynamic_elf(tail: &[u8]) -> Vec<u8> {
+        let interp = b"/lib64/ld-linux-x86-64.so.2\0";
+        let mut elf = vec![0u8; 120];
+        elf[..6].copy_from_slice(b"\x7fELF\x02\x01");
+        elf[16] = 3;
+        elf[18] = 0x3e;
+        elf[32..40].copy_from_slice(&64u64.to_le_bytes());
+        elf[54..56].copy_from_slice(&56u16.to_le_bytes());
+        elf[56..58].copy_from_slice(&1u16.to_le_bytes());
+        elf[64..68].copy_from_slice(&3u32.to_le_bytes());
+        elf[72..80].copy_from_slice(&120u64.to_le_bytes());
+        elf[96..104].copy_from_slice(&(interp.len() as u64).to_le_bytes());
+        elf.extend_from_slice(interp);
+        elf.extend_from_slice(tail);
+        elf
+    }
+
+    #[test]
+    fn glibc_2_28_runs_on_every_debian_runtime_but_not_in_scratch() {
+        let verdict = describe(&dynamic_elf(b"GLIBC_2.2.5\0GLIBC_2.28\0"));
+        assert!(verdict.ok && !verdict.partial, "{verdict:?}");
+        assert!(
+            verdict.text.contains(
+                "needing glibc 2.28: runs on custom.debian10, custom.debian11, custom.debian12"
+            ),
+            "{verdict:?}"
+        );
+        assert!(verdict.text.contains("scratch"), "{verdict:?}");
+        let newer = describe(&dynamic_elf(b"GLIBC_2.34\0"));
+        assert!(newer.ok && newer.partial, "{newer:?}");
+        assert!(
+            newer.text.contains(
+                "runs on custom.debian12 but not on custom.debian10 (glibc 2.28), \
+                 custom.debian11 (glibc 2.31)"
+            ),
+            "{newer:?}"
+        );
+    }
+
+    #[test]
+    fn targets_choose_cargo_build_or_zigbuild() {
+        assert_eq!(
+            Plan::new(DEFAULT_TARGET),
+            Plan {
+                subcommand: "build",
+                target: Some(DEFAULT_TARGET.to_owned()),
+                triple: Some(DEFAULT_TARGET.to_owned()),
+            }
+        );
+        assert_eq!(
+            Plan::new("host"),
+            Plan {
+                subcommand: "build",
+                target: None,
+                triple: None,
+            }
+        );
+        assert_eq!(
+            Plan::new("x86_64-unknown-linux-gnu.2.28"),
+            Plan {
+                subcommand: "zigbuild",
+                target: Some("x86_64-unknown-linux-gnu.2.28".to_owned()),
+                triple: Some("x86_64-unknown-linux-gnu".to_owned()),
+            }
+        );
+        assert_eq!(Plan::new("x86_64-unknown-linux-gnu").subcommand, "build");
+    }
+
+    #[test]
+    fn a_musl_c_compiler_is_looked_for_only_for_musl() {
+        assert_eq!(musl_cc_missing("x86_64-unknown-linux-gnu"), None);
+        if let Some(why) = musl_cc_missing(DEFAULT_TARGET) {
+            assert!(why.contains("musl-tools"), "{why}");
+        }
     }
 
     #[test]

@@ -5,6 +5,11 @@ async fn echo(event: serde_json::Value) -> serde_json::Value {
     serde_json::json!({ "echo": event })
 }
 
+/// The mimalloc candidate of `bench/run.sh --candidates`.
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     fc::run(fc::routes![echo]);
 }
