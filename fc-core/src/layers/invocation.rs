@@ -115,7 +115,7 @@ where
         let context = Context::new(headers, Arc::clone(&self.shared.env));
         // ERROR level so that no RUST_LOG filter drops the span and, with it, the
         // request id on the user's own log lines.
-        let span = tracing::error_span!("fc_invocation", request_id = %context.request_id());
+        let span = tracing::error_span!("fc_invocation", request_id = context.request_id());
         req.extensions_mut().insert(kind);
         req.extensions_mut().insert(context.clone());
         let inner: Oneshot<S, Request> = self.inner.clone().oneshot(req);

@@ -115,15 +115,18 @@ where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: LayerContext<'_, S>) {
-        if attrs.metadata().fields().field("request_id").is_none() {
-            return;
-        }
-        let mut visitor = RequestIdVisitor(None);
-        attrs.record(&mut visitor);
-        if let (Some(request_id), Some(span)) = (visitor.0, ctx.span(id)) {
+        if let (Some(request_id), Some(span)) = (request_id_of(attrs), ctx.span(id)) {
             span.extensions_mut().insert(RequestId(request_id));
         }
     }
+}
+
+/// The `request_id` field of a new span, if it has one.
+pub(crate) fn request_id_of(attrs: &Attributes<'_>) -> Option<String> {
+    attrs.metadata().fields().field("request_id")?;
+    let mut visitor = RequestIdVisitor(None);
+    attrs.record(&mut visitor);
+    visitor.0
 }
 
 struct RequestIdVisitor(Option<String>);

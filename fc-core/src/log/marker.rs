@@ -17,6 +17,12 @@ pub(crate) enum Marker {
 }
 
 impl Marker {
+    /// `FC <Kind> <Start|End> RequestId: <id>`, put together without the formatting
+    /// machinery: two of these frame every invocation.
+    fn print(self, phase: &str, request_id: &str, output: &Output) {
+        output.line_of(&["FC ", self.word(), " ", phase, " RequestId: ", request_id]);
+    }
+
     fn word(self) -> &'static str {
         match self {
             Marker::Invoke => "Invoke",
@@ -29,11 +35,7 @@ impl Marker {
     /// Prints `FC <Kind> Start RequestId: <id>` now and the matching End line when the
     /// returned guard drops: on success, failure, panic, or a dropped request alike.
     pub(crate) fn start(self, context: &Context, output: &Output) -> MarkerGuard {
-        let request_id = context.request_id();
-        output.line(format_args!(
-            "FC {} Start RequestId: {request_id}",
-            self.word()
-        ));
+        self.print("Start", context.request_id(), output);
         let mut guard = MarkerGuard {
             marker: self,
             context: context.clone(),
@@ -59,11 +61,8 @@ pub(crate) struct MarkerGuard {
 
 impl MarkerGuard {
     fn end(&self) {
-        self.output.line(format_args!(
-            "FC {} End RequestId: {}",
-            self.marker.word(),
-            self.context.request_id()
-        ));
+        self.marker
+            .print("End", self.context.request_id(), &self.output);
     }
 }
 
@@ -115,10 +114,7 @@ pub(crate) mod in_flight {
             return;
         };
         for (_, marker, request_id, output) in list.iter() {
-            output.line(format_args!(
-                "FC {} End RequestId: {request_id}",
-                marker.word()
-            ));
+            marker.print("End", request_id, output);
             output.flush();
         }
     }

@@ -36,32 +36,37 @@ pub fn layer<S>(output: Output) -> impl Layer<S> + Send + Sync + 'static
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
-    RequestIdLayer.and_then(SkipSpanFields).and_then(
+    SpanFields.and_then(
         tracing_subscriber::fmt::layer()
             .event_format(FcFormat::new())
             .with_writer(output),
     )
 }
 
-/// FC's format prints no span fields, yet the fmt layer renders every new span's
-/// fields into a string, once per invocation. An empty rendering left in the span's
-/// extensions first tells it the work is done.
+/// What fc keeps of a new span, in one visit of its extensions: the request id
+/// [`FcFormat`] prints (as [`RequestIdLayer`] records it), and an empty rendering of
+/// its fields. FC's format prints no span fields, yet the fmt layer renders every new
+/// span's fields into a string; the empty one tells it the work is done.
 #[derive(Clone, Copy, Debug)]
-struct SkipSpanFields;
+struct SpanFields;
 
-impl<S> Layer<S> for SkipSpanFields
+impl<S> Layer<S> for SpanFields
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
     fn on_new_span(
         &self,
-        _: &tracing::span::Attributes<'_>,
+        attrs: &tracing::span::Attributes<'_>,
         id: &tracing::span::Id,
         ctx: tracing_subscriber::layer::Context<'_, S>,
     ) {
-        if let Some(span) = ctx.span(id) {
-            span.extensions_mut()
-                .insert(FormattedFields::<DefaultFields>::new(String::new()));
+        let Some(span) = ctx.span(id) else {
+            return;
+        };
+        let mut extensions = span.extensions_mut();
+        extensions.insert(FormattedFields::<DefaultFields>::new(String::new()));
+        if let Some(request_id) = format::request_id_of(attrs) {
+            extensions.insert(format::RequestId(request_id));
         }
     }
 }
@@ -88,8 +93,11 @@ pub(crate) fn init(output: &Output) {
             Some(problem),
         ),
     };
+    // The filter applies to the whole subscriber (fc's is its only layer): cheaper
+    // per span and event than a per-layer filter.
     let installed = tracing_subscriber::registry()
-        .with(layer(output.clone()).with_filter(filter))
+        .with(filter)
+        .with(layer(output.clone()))
         .try_init()
         .is_ok();
     if let (true, Some(problem)) = (installed, problem) {

@@ -48,6 +48,20 @@ impl Output {
         };
     }
 
+    /// Writes one whole line made of `parts` (a newline is added), in one write.
+    pub(crate) fn line_of(&self, parts: &[&str]) {
+        let len = parts.iter().map(|p| p.len()).sum::<usize>() + 1;
+        let mut line = Vec::with_capacity(len);
+        for part in parts {
+            line.extend_from_slice(part.as_bytes());
+        }
+        line.push(b'\n');
+        let _ = match &self.buffer {
+            None => io::stdout().lock().write_all(&line),
+            Some(buffer) => lock(buffer).write_all(&line),
+        };
+    }
+
     /// Flushes stdout.
     pub(crate) fn flush(&self) {
         let _ = self.make_writer().flush();
