@@ -66,6 +66,8 @@ pub struct App {
     output: Output,
     drain_time: Duration,
     enforce_deadline: bool,
+    #[cfg(feature = "http2")]
+    http2_keep_alive: Option<Duration>,
 }
 
 impl Default for App {
@@ -76,7 +78,8 @@ impl Default for App {
 
 impl fmt::Debug for App {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("App")
+        let mut debug = f.debug_struct("App");
+        debug
             .field("routes", &self.routes)
             .field("port", &self.port)
             .field("runtime_name", &self.runtime_name)
@@ -84,8 +87,10 @@ impl fmt::Debug for App {
             .field("layers", &self.layers.len())
             .field("states", &self.states.len())
             .field("drain_time", &self.drain_time)
-            .field("enforce_deadline", &self.enforce_deadline)
-            .finish()
+            .field("enforce_deadline", &self.enforce_deadline);
+        #[cfg(feature = "http2")]
+        debug.field("http2_keep_alive", &self.http2_keep_alive);
+        debug.finish()
     }
 }
 
@@ -108,6 +113,8 @@ impl App {
             output: Output::stdout(),
             drain_time: DEFAULT_DRAIN_TIME,
             enforce_deadline: true,
+            #[cfg(feature = "http2")]
+            http2_keep_alive: None,
         }
     }
 
@@ -162,6 +169,17 @@ impl App {
     /// deadline.
     pub fn enforce_deadline(mut self, enforce: bool) -> Self {
         self.enforce_deadline = enforce;
+        self
+    }
+
+    /// Sends an HTTP/2 keep-alive ping on each h2c connection every `interval`, and
+    /// closes a connection whose ping goes unanswered for 20 s. Off by default, as it
+    /// should stay on FC: FC's connection to an instance is never idle-closed, and a
+    /// frozen instance answers no ping (its connection would be closed on thaw). For
+    /// clients behind NATs or proxies that drop quiet connections. Feature `http2`.
+    #[cfg(feature = "http2")]
+    pub fn http2_keep_alive(mut self, interval: Duration) -> Self {
+        self.http2_keep_alive = Some(interval);
         self
     }
 
@@ -261,6 +279,8 @@ impl App {
             output: self.output.clone(),
             drain_time: self.drain_time,
             runtime_name: self.runtime_name.clone(),
+            #[cfg(feature = "http2")]
+            http2_keep_alive: self.http2_keep_alive,
         };
         server::serve(listener, self.into_router(), settings, shutdown).await
     }

@@ -4,6 +4,7 @@
 
 use http::{HeaderMap, Method};
 
+use crate::grpc_status;
 use crate::header::{self, text};
 use crate::log::marker::Marker;
 
@@ -16,6 +17,9 @@ pub(crate) enum Kind {
     Initialize,
     /// An HTTP function invocation: the original request, forwarded whole.
     Http,
+    /// A gRPC call to the HTTP function (`content-type: application/grpc…`, one
+    /// HTTP/2 stream): an HTTP invocation whose failures are gRPC statuses.
+    Grpc,
     /// `GET /pre-stop`: the instance is about to stop.
     PreStop,
     /// `GET /pre-freeze`: the instance is about to be frozen (FC 2.0).
@@ -35,6 +39,9 @@ pub(crate) struct Policy {
     /// (all FC's) move into the context, and fc answers 200 on success, 404 on
     /// failure.
     pub(crate) forwarded: bool,
+    /// fc's own failures (a panic, the deadline, …) answer as gRPC statuses: HTTP
+    /// 200 with `grpc-status` and `grpc-message`, instead of FC's JSON 404.
+    pub(crate) grpc: bool,
 }
 
 impl Kind {
@@ -45,17 +52,26 @@ impl Kind {
                 marker: Some(Marker::Invoke),
                 invocation: true,
                 forwarded: false,
+                grpc: false,
             },
             Kind::Http => Policy {
                 marker: Some(Marker::Invoke),
                 invocation: true,
                 forwarded: true,
+                grpc: false,
+            },
+            Kind::Grpc => Policy {
+                marker: Some(Marker::Invoke),
+                invocation: true,
+                forwarded: true,
+                grpc: true,
             },
             // `/initialize` prints its markers around the whole request.
             Kind::Initialize => Policy {
                 marker: Some(Marker::Initialize),
                 invocation: false,
                 forwarded: false,
+                grpc: false,
             },
             // Hooks are not invocations, but FC's runtimes frame them with their own
             // markers (`FC PreStop Start RequestId: …`).
@@ -63,11 +79,13 @@ impl Kind {
                 marker: Some(Marker::PreStop),
                 invocation: false,
                 forwarded: false,
+                grpc: false,
             },
             Kind::PreFreeze => Policy {
                 marker: Some(Marker::PreFreeze),
                 invocation: false,
                 forwarded: false,
+                grpc: false,
             },
         }
     }
@@ -76,12 +94,20 @@ impl Kind {
 /// Classifies a request. `x-fc-control-path` decides when FC sets it; lifecycle hooks
 /// carry no documented value and go by method and path. Without the header (FC 3.0's
 /// local emulator, a developer's curl), `POST /invoke` is an event and
-/// `POST /initialize` the initializer; anything else belongs to the HTTP function.
+/// `POST /initialize` the initializer; anything else belongs to the HTTP function,
+/// as a gRPC call when its content type says so.
 pub(crate) fn classify(method: &Method, path: &str, headers: &HeaderMap) -> Kind {
+    let http = || {
+        if grpc_status::is_grpc(headers) {
+            Kind::Grpc
+        } else {
+            Kind::Http
+        }
+    };
     match text(headers, header::CONTROL_PATH) {
         Some("/invoke") => return Kind::Invoke,
         Some("/initialize") => return Kind::Initialize,
-        Some("/http-invoke") => return Kind::Http,
+        Some("/http-invoke") => return http(),
         _ => {}
     }
     match (method, path) {
@@ -89,7 +115,7 @@ pub(crate) fn classify(method: &Method, path: &str, headers: &HeaderMap) -> Kind
         (&Method::POST, "/initialize") => Kind::Initialize,
         (&Method::GET, "/pre-stop") => Kind::PreStop,
         (&Method::GET, "/pre-freeze") => Kind::PreFreeze,
-        _ => Kind::Http,
+        _ => http(),
     }
 }
 
@@ -133,5 +159,26 @@ mod tests {
                 "{method} {path} {control:?}"
             );
         }
+    }
+
+    #[test]
+    fn grpc_calls() {
+        let grpc = |control: Option<&str>, content_type: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert("content-type", content_type.parse().unwrap());
+            if let Some(value) = control {
+                headers.insert(header::CONTROL_PATH, value.parse().unwrap());
+            }
+            classify(&Method::POST, "/helloworld.Greeter/SayHello", &headers)
+        };
+        assert_eq!(grpc(None, "application/grpc"), Kind::Grpc);
+        assert_eq!(
+            grpc(Some("/http-invoke"), "application/grpc+proto"),
+            Kind::Grpc
+        );
+        assert_eq!(grpc(None, "application/grpc-web"), Kind::Http);
+        assert_eq!(grpc(None, "application/json"), Kind::Http);
+        // FC's control path still decides first.
+        assert_eq!(grpc(Some("/invoke"), "application/grpc"), Kind::Invoke);
     }
 }

@@ -15,6 +15,7 @@ use tower::Service;
 use crate::context::Context;
 use crate::dispatch::Kind;
 use crate::error::Failure;
+use crate::grpc_status::Code;
 use crate::http_function::HttpFunction;
 use crate::instance::Instance;
 use crate::macro_support::event::Invocation;
@@ -88,7 +89,7 @@ impl Endpoint {
             }
             Kind::PreStop => hook("pre-stop", self.pre_stop.as_ref(), context).await,
             Kind::PreFreeze => hook("pre-freeze", self.pre_freeze.as_ref(), context).await,
-            Kind::Http => match &self.http {
+            Kind::Http | Kind::Grpc => match &self.http {
                 Some(http) => Ok(http.forward(req, &context).await),
                 None => Err(Failure::new(
                     "NotFound",
@@ -97,7 +98,8 @@ impl Endpoint {
                         req.method(),
                         req.uri().path()
                     ),
-                )),
+                )
+                .with_grpc_code(Code::Unimplemented)),
             },
         }
     }

@@ -21,6 +21,7 @@ use tracing::{Instrument, Span};
 use crate::context::{Context, Env};
 use crate::dispatch::{self, Policy};
 use crate::error::{Failure, Report};
+use crate::grpc_status::{Code, GrpcStatus};
 use crate::header;
 use crate::instance::Instance;
 use crate::log::Output;
@@ -77,6 +78,7 @@ fn timed_out(context: &Context) -> Failure {
         "FunctionTimeout",
         format!("the invocation did not finish within the function's timeout of {seconds} s"),
     )
+    .with_grpc_code(Code::DeadlineExceeded)
 }
 
 impl<S> Service<Request> for InvocationService<S>
@@ -120,7 +122,7 @@ where
                     if let Err(failure) = shared.instance.ensure_initialized(&context).await {
                         let guard = policy.marker.map(|m| m.start(&context, output));
                         let response = finish(policy, failure.into_response());
-                        return Ok(InvocationBody::wrap(response, guard));
+                        return Ok(InvocationBody::wrap(response, guard, None));
                     }
                 }
                 let guard = policy.marker.map(|m| m.start(&context, output));
@@ -137,7 +139,8 @@ where
                     // The handler's future is dropped: it stops at its next await.
                     Err(_elapsed) => timed_out(&context).into_response(),
                 };
-                Ok(InvocationBody::wrap(finish(policy, response), guard))
+                let grpc = policy.grpc.then_some(context);
+                Ok(InvocationBody::wrap(finish(policy, response), guard, grpc))
             }
             .instrument(span),
         )
@@ -145,17 +148,16 @@ where
 }
 
 /// Logs the failure report, if any, and makes the status one FC understands: a
-/// failure is 404 with `x-fc-status: 404`; a forwarded request's own status passes
-/// through with `x-fc-status: 200`; anything else answers 200 or 404. The one writer
-/// of `x-fc-status`.
+/// failure is 404 with `x-fc-status: 404` (a gRPC call's is its gRPC status, on HTTP
+/// 200, with `x-fc-status: 404`); a forwarded request's own status passes through
+/// with `x-fc-status: 200`; anything else answers 200 or 404. The one writer of
+/// `x-fc-status`.
 fn finish(policy: Policy, mut response: Response) -> Response {
-    let failed = match response.extensions().get::<Report>() {
-        Some(Report(text)) => {
-            tracing::error!("{text}");
-            true
-        }
-        None => false,
-    };
+    let report = response.extensions().get::<Report>().cloned();
+    if let Some(report) = &report {
+        tracing::error!("{}", report.log);
+    }
+    let failed = report.is_some();
     let status = response.status();
     let ok = if failed {
         false
@@ -167,12 +169,17 @@ fn finish(policy: Policy, mut response: Response) -> Response {
         }
         status == StatusCode::OK
     };
-    if !policy.forwarded || failed {
-        *response.status_mut() = if ok {
-            StatusCode::OK
-        } else {
-            StatusCode::NOT_FOUND
-        };
+    match report {
+        // A gRPC client reads a failure from `grpc-status`, on HTTP 200.
+        Some(report) if policy.grpc => response = report.grpc.into_response(),
+        _ if !policy.forwarded || failed => {
+            *response.status_mut() = if ok {
+                StatusCode::OK
+            } else {
+                StatusCode::NOT_FOUND
+            };
+        }
+        _ => {}
     }
     let fc_status = HeaderValue::from_static(if ok { "200" } else { "404" });
     response.headers_mut().insert(header::STATUS, fc_status);
@@ -181,18 +188,31 @@ fn finish(policy: Policy, mut response: Response) -> Response {
 
 /// A response body that belongs to an invocation: it is polled inside the
 /// invocation's span (a streaming body's log lines carry the request id), a panic
-/// while producing it ends the response instead of the connection task, and the End
-/// marker is printed when the body is finished or dropped, not when the headers go.
+/// while producing it ends the response instead of the connection task (a gRPC
+/// call's with `INTERNAL` in its trailers), and the End marker is printed when the
+/// body is finished or dropped, not when the headers go.
 struct InvocationBody {
     inner: Body,
     span: Span,
     guard: Option<MarkerGuard>,
+    /// A gRPC call's request id, for the trailers that end its stream on a panic.
+    grpc: Option<Context>,
+    /// The body panicked and its last frame went out.
+    done: bool,
 }
 
 impl InvocationBody {
-    fn wrap(response: Response, guard: Option<MarkerGuard>) -> Response {
+    fn wrap(response: Response, guard: Option<MarkerGuard>, grpc: Option<Context>) -> Response {
         let span = Span::current();
-        response.map(|inner| Body::new(InvocationBody { inner, span, guard }))
+        response.map(|inner| {
+            Body::new(InvocationBody {
+                inner,
+                span,
+                guard,
+                grpc,
+                done: false,
+            })
+        })
     }
 }
 
@@ -205,6 +225,9 @@ impl HttpBody for InvocationBody {
         cx: &mut TaskContext<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
         let this = &mut *self;
+        if this.done {
+            return Poll::Ready(None);
+        }
         let _entered = this.span.enter();
         let inner = &mut this.inner;
         match catching(|| Pin::new(inner).poll_frame(cx)) {
@@ -215,13 +238,27 @@ impl HttpBody for InvocationBody {
             Ok(poll) => poll,
             Err(_panic) => {
                 this.guard.take();
-                Poll::Ready(Some(Err(axum::Error::new("the response body panicked"))))
+                this.done = true;
+                match &this.grpc {
+                    // The stream ends with the status a panic gets, in its trailers.
+                    Some(context) => {
+                        let failure = Failure::panic(context.request_id());
+                        let status = GrpcStatus {
+                            code: failure.grpc_code,
+                            message: Arc::from(failure.body.error_message),
+                        };
+                        let mut trailers = http::HeaderMap::new();
+                        status.write(&mut trailers);
+                        Poll::Ready(Some(Ok(Frame::trailers(trailers))))
+                    }
+                    None => Poll::Ready(Some(Err(axum::Error::new("the response body panicked")))),
+                }
             }
         }
     }
 
     fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
+        self.done || self.inner.is_end_stream()
     }
 
     fn size_hint(&self) -> SizeHint {

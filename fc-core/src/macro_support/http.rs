@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not an app an `#[fc::http]` function can serve",
     label = "not an `axum::Router`",
-    note = "an `#[fc::http]` function without arguments returns an `axum::Router` (call `.with_state(..)` on a router that has state)"
+    note = "an `#[fc::http]` function without arguments returns an `axum::Router` (call `.with_state(..)` on a router that has state), or with fc's `grpc` feature tonic's `Routes`"
 )]
 pub trait IntoHttpApp {
     fn into_router(self) -> Router;
@@ -19,6 +19,14 @@ pub trait IntoHttpApp {
 impl IntoHttpApp for Router {
     fn into_router(self) -> Router {
         self
+    }
+}
+
+/// tonic services: their router answers unknown calls with `UNIMPLEMENTED`.
+#[cfg(feature = "grpc")]
+impl IntoHttpApp for tonic::service::Routes {
+    fn into_router(self) -> Router {
+        self.into_axum_router()
     }
 }
 
