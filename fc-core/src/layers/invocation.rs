@@ -284,6 +284,35 @@ mod tests {
     }
 
     #[test]
+    fn grpc_failures_are_grpc_statuses_on_200_with_fc_status_404() {
+        let late =
+            Failure::new("FunctionTimeout", "too late").with_grpc_code(Code::DeadlineExceeded);
+        let response = finish(Kind::Grpc.policy(), late.into_response());
+        assert_eq!(response.status(), StatusCode::OK);
+        let headers = response.headers();
+        assert_eq!(headers[header::STATUS], "404");
+        assert_eq!(headers["grpc-status"], "4");
+        assert_eq!(headers["grpc-message"], "too late");
+        assert_eq!(headers["content-type"], "application/grpc");
+        assert_eq!(response.body().size_hint().exact(), Some(0));
+
+        let panic = finish(Kind::Grpc.policy(), Failure::panic("req-9").into_response());
+        assert_eq!(panic.headers()["grpc-status"], "13");
+        assert!(
+            panic.headers()["grpc-message"]
+                .to_str()
+                .unwrap()
+                .contains("req-9")
+        );
+
+        // The app's own answer, gRPC status and all, passes through.
+        let fine = finish(Kind::Grpc.policy(), Response::new(Body::empty()));
+        assert_eq!(fine.status(), StatusCode::OK);
+        assert_eq!(fine.headers()[header::STATUS], "200");
+        assert!(fine.headers().get("grpc-status").is_none());
+    }
+
+    #[test]
     fn forwarded_status_passes_through_with_fc_status_200() {
         let teapot = || {
             let mut response = Response::new(Body::empty());

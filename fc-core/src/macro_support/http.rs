@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not an app an `#[fc::http]` function can serve",
     label = "not an `axum::Router`",
-    note = "an `#[fc::http]` function without arguments returns an `axum::Router` (call `.with_state(..)` on a router that has state), or with fc's `grpc` feature tonic's `Routes`"
+    note = "an `#[fc::http]` function without arguments returns an `axum::Router` (call `.with_state(..)` on a router that has state)"
 )]
 pub trait IntoHttpApp {
     fn into_router(self) -> Router;
