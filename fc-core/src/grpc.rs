@@ -59,10 +59,6 @@ pub trait RequestExt {
     /// The instance state of type `T`: what `#[fc::initialize]` returned, or a value
     /// set with [`App::state`](crate::App::state). When there is none, an
     /// `INTERNAL` status saying so (and an error line in the log), for `?`.
-    #[expect(
-        clippy::result_large_err,
-        reason = "tonic's Status is what a tonic handler returns"
-    )]
     fn state<T: Send + Sync + 'static>(&self) -> Result<State<T>, tonic::Status>;
 }
 

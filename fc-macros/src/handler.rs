@@ -359,7 +359,7 @@ mod tests {
 
     #[test]
     fn shapes() {
-        let cases: [(Kind, ItemFn, &str); 9] = [
+        let cases: [(Kind, ItemFn, &str); 10] = [
             (
                 Kind::Invoke,
                 parse_quote! { async fn h(e: E, c: Context) {} },
