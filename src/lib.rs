@@ -67,6 +67,9 @@ pub use fc_core::events;
 #[cfg(all(feature = "jemalloc", target_env = "musl"))]
 #[global_allocator]
 static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+#[cfg(feature = "grpc")]
+#[doc(inline)]
+pub use fc_core::grpc;
 
 /// What the attributes and [`routes!`] expand to. Not public API.
 #[doc(hidden)]

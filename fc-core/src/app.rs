@@ -69,6 +69,8 @@ pub struct App {
     drain_time: Duration,
     enforce_deadline: bool,
     health: Option<HealthCheck>,
+    #[cfg(feature = "http2")]
+    http2_keep_alive: Option<Duration>,
 }
 
 impl Default for App {
@@ -79,7 +81,8 @@ impl Default for App {
 
 impl fmt::Debug for App {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("App")
+        let mut debug = f.debug_struct("App");
+        debug
             .field("routes", &self.routes)
             .field("port", &self.port)
             .field("runtime_name", &self.runtime_name)
@@ -88,8 +91,10 @@ impl fmt::Debug for App {
             .field("states", &self.states.len())
             .field("drain_time", &self.drain_time)
             .field("enforce_deadline", &self.enforce_deadline)
-            .field("health_check", &self.health.as_ref().map(|h| &h.path))
-            .finish()
+            .field("health_check", &self.health.as_ref().map(|h| &h.path));
+        #[cfg(feature = "http2")]
+        debug.field("http2_keep_alive", &self.http2_keep_alive);
+        debug.finish()
     }
 }
 
@@ -113,6 +118,8 @@ impl App {
             drain_time: DEFAULT_DRAIN_TIME,
             enforce_deadline: true,
             health: None,
+            #[cfg(feature = "http2")]
+            http2_keep_alive: None,
         }
     }
 
@@ -204,6 +211,17 @@ impl App {
         Fut: Future<Output = Result<(), Error>> + Send + 'static,
     {
         self.health = Some(HealthCheck::with(path.into(), check));
+        self
+    }
+
+    /// Sends an HTTP/2 keep-alive ping on each h2c connection every `interval`, and
+    /// closes a connection whose ping goes unanswered for 20 s. Off by default, as it
+    /// should stay on FC: FC's connection to an instance is never idle-closed, and a
+    /// frozen instance answers no ping (its connection would be closed on thaw). For
+    /// clients behind NATs or proxies that drop quiet connections. Feature `http2`.
+    #[cfg(feature = "http2")]
+    pub fn http2_keep_alive(mut self, interval: Duration) -> Self {
+        self.http2_keep_alive = Some(interval);
         self
     }
 
@@ -306,6 +324,8 @@ impl App {
             output: self.output.clone(),
             drain_time: self.drain_time,
             runtime_name: self.runtime_name.clone(),
+            #[cfg(feature = "http2")]
+            http2_keep_alive: self.http2_keep_alive,
         };
         server::serve(listener, self.into_service(), settings, shutdown).await
     }

@@ -4,6 +4,7 @@
 
 use http::{HeaderMap, Method};
 
+use crate::grpc_status;
 use crate::header::{self, text};
 use crate::log::marker::Marker;
 
@@ -16,6 +17,9 @@ pub(crate) enum Kind {
     Initialize,
     /// An HTTP function invocation: the original request, forwarded whole.
     Http,
+    /// A gRPC call to the HTTP function (`content-type: application/grpc…`, one
+    /// HTTP/2 stream): an HTTP invocation whose failures are gRPC statuses.
+    Grpc,
     /// `GET /pre-stop`: the instance is about to stop.
     PreStop,
     /// `GET /pre-freeze`: the instance is about to be frozen (FC 2.0).
@@ -38,6 +42,9 @@ pub(crate) struct Policy {
     /// The response's own status goes to the client, with `x-fc-status: 200` unless
     /// fc failed it. Otherwise fc answers 200 on success and 404 on failure.
     pub(crate) own_status: bool,
+    /// fc's own failures (a panic, the deadline, …) answer as gRPC statuses: HTTP
+    /// 200 with `grpc-status` and `grpc-message`, instead of FC's JSON 404.
+    pub(crate) grpc: bool,
 }
 
 impl Kind {
@@ -49,12 +56,21 @@ impl Kind {
                 invocation: true,
                 keeps_headers: false,
                 own_status: false,
+                grpc: false,
             },
             Kind::Http => Policy {
                 marker: Some(Marker::Invoke),
                 invocation: true,
                 keeps_headers: true,
                 own_status: true,
+                grpc: false,
+            },
+            Kind::Grpc => Policy {
+                marker: Some(Marker::Invoke),
+                invocation: true,
+                keeps_headers: true,
+                own_status: true,
+                grpc: true,
             },
             // `/initialize` prints its markers around the whole request.
             Kind::Initialize => Policy {
@@ -62,6 +78,7 @@ impl Kind {
                 invocation: false,
                 keeps_headers: false,
                 own_status: false,
+                grpc: false,
             },
             // Hooks are not invocations, but FC's runtimes frame them with their own
             // markers (`FC PreStop Start RequestId: …`).
@@ -70,12 +87,14 @@ impl Kind {
                 invocation: false,
                 keeps_headers: false,
                 own_status: false,
+                grpc: false,
             },
             Kind::PreFreeze => Policy {
                 marker: Some(Marker::PreFreeze),
                 invocation: false,
                 keeps_headers: false,
                 own_status: false,
+                grpc: false,
             },
             // Not an invocation either: no markers, answered even while the initializer
             // runs, and its 200 or 503 is what FC reads.
@@ -84,6 +103,7 @@ impl Kind {
                 invocation: false,
                 keeps_headers: false,
                 own_status: true,
+                grpc: false,
             },
         }
     }
@@ -92,15 +112,23 @@ impl Kind {
 /// Classifies a request. `x-fc-control-path` decides when FC sets it; lifecycle hooks
 /// carry no documented value and go by method and path. Without the header (FC 3.0's
 /// local emulator, a developer's curl), `POST /invoke` is an event and
-/// `POST /initialize` the initializer; anything else belongs to the HTTP function.
-/// A `GET` (or `HEAD`) of `health`, the configured health-check path, is the health
-/// check unless the header says it is an event or the initializer.
+/// `POST /initialize` the initializer; anything else belongs to the HTTP function,
+/// as a gRPC call when its content type says so. A `GET` (or `HEAD`) of `health`, the
+/// configured health-check path, is the health check unless the header says it is an
+/// event or the initializer.
 pub(crate) fn classify(
     method: &Method,
     path: &str,
     headers: &HeaderMap,
     health: Option<&str>,
 ) -> Kind {
+    let http = || {
+        if grpc_status::is_grpc(headers) {
+            Kind::Grpc
+        } else {
+            Kind::Http
+        }
+    };
     let control = text(headers, header::CONTROL_PATH);
     match control {
         Some("/invoke") => return Kind::Invoke,
@@ -111,14 +139,14 @@ pub(crate) fn classify(
         return Kind::Health;
     }
     if control == Some("/http-invoke") {
-        return Kind::Http;
+        return http();
     }
     match (method, path) {
         (&Method::POST, "/invoke") => Kind::Invoke,
         (&Method::POST, "/initialize") => Kind::Initialize,
         (&Method::GET, "/pre-stop") => Kind::PreStop,
         (&Method::GET, "/pre-freeze") => Kind::PreFreeze,
-        _ => Kind::Http,
+        _ => http(),
     }
 }
 
@@ -205,5 +233,26 @@ mod tests {
                 "{method} {path} {control:?}"
             );
         }
+    }
+
+    #[test]
+    fn grpc_calls() {
+        let grpc = |control: Option<&str>, content_type: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert("content-type", content_type.parse().unwrap());
+            if let Some(value) = control {
+                headers.insert(header::CONTROL_PATH, value.parse().unwrap());
+            }
+            classify(&Method::POST, "/helloworld.Greeter/SayHello", &headers, None)
+        };
+        assert_eq!(grpc(None, "application/grpc"), Kind::Grpc);
+        assert_eq!(
+            grpc(Some("/http-invoke"), "application/grpc+proto"),
+            Kind::Grpc
+        );
+        assert_eq!(grpc(None, "application/grpc-web"), Kind::Http);
+        assert_eq!(grpc(None, "application/json"), Kind::Http);
+        // FC's control path still decides first.
+        assert_eq!(grpc(Some("/invoke"), "application/grpc"), Kind::Invoke);
     }
 }

@@ -15,6 +15,7 @@ use tower::Service;
 use crate::context::Context;
 use crate::dispatch::Kind;
 use crate::error::Failure;
+use crate::grpc_status::Code;
 use crate::health::HealthCheck;
 use crate::http_function::HttpFunction;
 use crate::instance::Instance;
@@ -95,7 +96,7 @@ impl Endpoint {
                 Some(health) => Ok(health.answer(&self.instance, self.http.as_ref()).await),
                 None => Err(Failure::new("NotFound", "no health check is configured")),
             },
-            Kind::Http => match &self.http {
+            Kind::Http | Kind::Grpc => match &self.http {
                 Some(http) => Ok(http.forward(req, &context).await),
                 None => Err(Failure::new(
                     "NotFound",
@@ -104,7 +105,8 @@ impl Endpoint {
                         req.method(),
                         req.uri().path()
                     ),
-                )),
+                )
+                .with_grpc_code(Code::Unimplemented)),
             },
         }
     }

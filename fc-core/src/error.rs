@@ -1,5 +1,5 @@
 //! [`Error`], what a handler returns on failure, and [`Failure`], how any failure
-//! becomes FC's 404 response.
+//! becomes FC's 404 response (or, for a gRPC call, a gRPC status).
 
 use std::borrow::Cow;
 use std::error::Error as StdError;
@@ -10,6 +10,8 @@ use axum::body::Body;
 use axum::response::Response;
 use http::{HeaderValue, StatusCode, header::CONTENT_TYPE};
 use serde::Serialize;
+
+use crate::grpc_status::{Code, GrpcStatus};
 
 /// A boxed error, the currency of [`Error`].
 pub type BoxError = Box<dyn StdError + Send + Sync + 'static>;
@@ -135,11 +137,17 @@ pub(crate) struct Failure {
     pub(crate) body: ErrorBody,
     /// What the log gets (may hold more than the body, e.g. a panic's backtrace).
     pub(crate) log: String,
+    /// The gRPC status a gRPC call gets instead of the body.
+    pub(crate) grpc_code: Code,
 }
 
-/// The log text of a failure, carried from the response to the invocation layer.
+/// A failure, carried from the response to the invocation layer: the text it logs,
+/// and the status it answers a gRPC call with instead.
 #[derive(Clone, Debug)]
-pub(crate) struct Report(pub(crate) Arc<str>);
+pub(crate) struct Report {
+    pub(crate) log: Arc<str>,
+    pub(crate) grpc: GrpcStatus,
+}
 
 impl Failure {
     pub(crate) fn new(
@@ -152,7 +160,17 @@ impl Failure {
             stack_trace: Vec::new(),
         };
         let log = format!("{}: {}", body.error_type, body.error_message);
-        Self { body, log }
+        Self {
+            body,
+            log,
+            grpc_code: Code::Internal,
+        }
+    }
+
+    /// The gRPC status code a gRPC call gets for this failure (`INTERNAL` unless set).
+    pub(crate) fn with_grpc_code(mut self, code: Code) -> Self {
+        self.grpc_code = code;
+        self
     }
 
     /// A handler's `Err`: message, type and source chain, in the body and the log.
@@ -170,6 +188,7 @@ impl Failure {
                 stack_trace,
             },
             log,
+            grpc_code: Code::Internal,
         }
     }
 
@@ -182,17 +201,23 @@ impl Failure {
         )
     }
 
-    /// FC's failure answer: 404 with the JSON body, and the log text as a [`Report`]
-    /// for the invocation layer (which also writes `x-fc-status`).
+    /// FC's failure answer: 404 with the JSON body, and a [`Report`] for the
+    /// invocation layer, which logs it, writes `x-fc-status`, and answers a gRPC call
+    /// with the report's gRPC status instead.
     pub(crate) fn into_response(self) -> Response {
         let json = serde_json::to_vec(&self.body).unwrap_or_else(|_| b"{}".to_vec());
         let mut response = Response::new(Body::from(json));
         *response.status_mut() = StatusCode::NOT_FOUND;
         let headers = response.headers_mut();
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        response
-            .extensions_mut()
-            .insert(Report(Arc::from(self.log)));
+        let grpc = GrpcStatus {
+            code: self.grpc_code,
+            message: Arc::from(self.body.error_message),
+        };
+        response.extensions_mut().insert(Report {
+            log: Arc::from(self.log),
+            grpc,
+        });
         response
     }
 }
@@ -269,6 +294,8 @@ mod tests {
         let response = Failure::new("InvalidEvent", "bad").into_response();
         assert_eq!(response.status(), StatusCode::NOT_FOUND);
         let report = response.extensions().get::<Report>().unwrap();
-        assert_eq!(&*report.0, "InvalidEvent: bad");
+        assert_eq!(&*report.log, "InvalidEvent: bad");
+        assert_eq!(report.grpc.code, Code::Internal);
+        assert_eq!(&*report.grpc.message, "bad");
     }
 }

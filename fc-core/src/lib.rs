@@ -38,6 +38,13 @@
 //! drops the response headers FC forbids; `extract` makes `Context` and `State<T>`
 //! axum extractors. `log` writes all of it in FC's line format (`log::format`,
 //! `log::time`) to an `log::Output`.
+//!
+//! With the `http2` feature, `server` tells HTTP/1.1 and h2c (HTTP/2 with prior
+//! knowledge) apart per connection; each HTTP/2 stream is one request through the same
+//! stack. A gRPC call (`content-type: application/grpc…`) is `Kind::Grpc`: an HTTP
+//! invocation whose failures `finish` turns into gRPC statuses (`grpc_status`), and
+//! whose streaming response ends with its trailers. `grpc` (feature `grpc`) lets
+//! tonic services be the HTTP app.
 
 mod app;
 mod context;
@@ -47,6 +54,9 @@ mod error;
 #[cfg(feature = "events")]
 pub mod events;
 mod extract;
+#[cfg(feature = "grpc")]
+pub mod grpc;
+mod grpc_status;
 mod header;
 pub mod health;
 mod http_function;

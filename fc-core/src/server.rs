@@ -22,6 +22,9 @@ pub(crate) struct Settings {
     pub(crate) output: Output,
     pub(crate) drain_time: Duration,
     pub(crate) runtime_name: Cow<'static, str>,
+    /// HTTP/2 keep-alive pings: their interval, if any (`App::http2_keep_alive`).
+    #[cfg(feature = "http2")]
+    pub(crate) http2_keep_alive: Option<Duration>,
 }
 
 /// Serves fc's stack on `listener` until `shutdown` completes, then lets connections in
@@ -33,10 +36,12 @@ pub(crate) async fn serve(
     settings: Settings,
     shutdown: impl Future<Output = ()> + Send,
 ) -> io::Result<()> {
+    let http = connection_builder(&settings);
     let Settings {
         output,
         drain_time,
         runtime_name,
+        ..
     } = settings;
     let address: SocketAddr = listener.local_addr()?;
     if cfg!(panic = "abort") {
@@ -65,7 +70,7 @@ pub(crate) async fn serve(
             },
             () = &mut shutdown => break,
         };
-        handle_connection(stream, app.clone(), drain.watcher());
+        handle_connection(stream, app.clone(), &http, drain.watcher());
     }
 
     tracing::info!("shutting down: waiting for invocations in flight");
@@ -80,15 +85,34 @@ pub(crate) async fn serve(
     Ok(())
 }
 
-/// Serves one connection on a task of its own until it closes, or, once a shutdown
-/// starts, until its requests in flight are answered.
-fn handle_connection(stream: TcpStream, app: Stack, mut watcher: Watcher) {
-    let _ = stream.set_nodelay(true);
-    // The stack is always ready (its services say so): each request is one `call`,
-    // with no router in front.
-    let hyper_service = hyper::service::service_fn(move |req: Request<Incoming>| {
-        app.clone().call(req.map(axum::body::Body::new))
-    });
+/// How connections are served: HTTP/1.1 only, or (feature `http2`) HTTP/1.1 and h2c
+/// prior knowledge, told apart by each connection's first bytes.
+#[cfg(not(feature = "http2"))]
+type ConnectionBuilder = hyper::server::conn::http1::Builder;
+#[cfg(feature = "http2")]
+type ConnectionBuilder = hyper_util::server::conn::auto::Builder<hyper_util::rt::TokioExecutor>;
+
+/// HTTP/2 streams one connection may have open at once. FC sends all of an
+/// instance's gRPC calls over one connection, up to 200 at once (its instance
+/// concurrency); the headroom keeps streams that are ending from holding new ones up.
+#[cfg(feature = "http2")]
+pub(crate) const HTTP2_MAX_CONCURRENT_STREAMS: u32 = 1000;
+/// HTTP/2 flow control: how much a client may send on one stream, and on the whole
+/// connection, before the app has read it. hyper's 1 MB would let 200 streams share
+/// 1 MB; these let a 32 MB message through in a few window updates, and bound what
+/// one connection buffers.
+#[cfg(feature = "http2")]
+pub(crate) const HTTP2_STREAM_WINDOW: u32 = 4 * 1024 * 1024;
+#[cfg(feature = "http2")]
+pub(crate) const HTTP2_CONNECTION_WINDOW: u32 = 16 * 1024 * 1024;
+/// The largest HTTP/2 frame fc accepts (the protocol's default is 16 KB): fewer
+/// frames for large messages.
+#[cfg(feature = "http2")]
+pub(crate) const HTTP2_MAX_FRAME_SIZE: u32 = 256 * 1024;
+
+/// The per-connection protocol settings, the same for every connection.
+#[cfg(not(feature = "http2"))]
+fn connection_builder(_: &Settings) -> ConnectionBuilder {
     let mut http = hyper::server::conn::http1::Builder::new();
     // FC keeps connections open for long: no idle or header-read timeout (hyper's
     // 30 s default applies only once a timer is set; we set none and say so
@@ -97,11 +121,63 @@ fn handle_connection(stream: TcpStream, app: Stack, mut watcher: Watcher) {
     http.keep_alive(true)
         .header_read_timeout(None)
         .auto_date_header(false);
+    http
+}
+
+/// The per-connection protocol settings, the same for every connection.
+#[cfg(feature = "http2")]
+fn connection_builder(settings: &Settings) -> ConnectionBuilder {
+    let mut builder = ConnectionBuilder::new(hyper_util::rt::TokioExecutor::new());
+    // HTTP/1.1 exactly as without the feature: keep-alive, no idle or header-read
+    // timeout (the timer set below is HTTP/2's alone), no `date` header.
+    builder
+        .http1()
+        .keep_alive(true)
+        .header_read_timeout(None)
+        .auto_date_header(false);
+    // FC's one h2c connection per instance lives as long as the instance: hyper has
+    // no idle timeout for HTTP/2, and pings are off unless configured (a frozen
+    // instance cannot answer them, and would find its connection closed on thaw).
+    let mut http2 = builder.http2();
+    http2
+        .auto_date_header(false)
+        .max_concurrent_streams(HTTP2_MAX_CONCURRENT_STREAMS)
+        .initial_stream_window_size(HTTP2_STREAM_WINDOW)
+        .initial_connection_window_size(HTTP2_CONNECTION_WINDOW)
+        .max_frame_size(HTTP2_MAX_FRAME_SIZE);
+    if let Some(interval) = settings.http2_keep_alive {
+        http2
+            .timer(hyper_util::rt::TokioTimer::new())
+            .keep_alive_interval(interval);
+    }
+    builder
+}
+
+/// Serves one connection on a task of its own until it closes, or, once a shutdown
+/// starts, until its requests in flight are answered (an HTTP/2 connection gets a
+/// GOAWAY and finishes its open streams).
+fn handle_connection(
+    stream: TcpStream,
+    app: Stack,
+    http: &ConnectionBuilder,
+    mut watcher: Watcher,
+) {
+    let _ = stream.set_nodelay(true);
+    // The stack is always ready (its services say so): each request is one `call`,
+    // with no router in front.
+    let hyper_service = hyper::service::service_fn(move |req: Request<Incoming>| {
+        app.clone().call(req.map(axum::body::Body::new))
+    });
     // With upgrades, an HTTP function's `101 Switching Protocols` hands the socket to
     // the app (WebSocket).
+    #[cfg(not(feature = "http2"))]
     let connection = http
         .serve_connection(TokioIo::new(stream), hyper_service)
         .with_upgrades();
+    #[cfg(feature = "http2")]
+    let connection = http
+        .serve_connection_with_upgrades(TokioIo::new(stream), hyper_service)
+        .into_owned();
     tokio::spawn(async move {
         let mut connection = std::pin::pin!(connection);
         let result = tokio::select! {

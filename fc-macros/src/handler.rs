@@ -165,8 +165,8 @@ impl<'a> Handler<'a> {
 
 impl<'a> Shape<'a> {
     /// The shape before any argument is taken. `#[fc::http]` on a function without
-    /// arguments returning a `Router` builds the app once (and may be sync); on
-    /// anything else it is a handler for every request.
+    /// arguments returning a `Router` (or tonic's `Routes`) builds the app once (and
+    /// may be sync); on anything else it is a handler for every request.
     fn of(kind: Kind, sig: &Signature) -> Self {
         let context_only = |hook| Shape::ContextOnly {
             hook,
@@ -178,7 +178,10 @@ impl<'a> Shape<'a> {
             Kind::PreStop => context_only(Hook::PreStop),
             Kind::PreFreeze => context_only(Hook::PreFreeze),
             Kind::Http => Shape::Http(match &sig.output {
-                ReturnType::Type(_, ty) if sig.inputs.is_empty() && last_ident_is(ty, "Router") => {
+                ReturnType::Type(_, ty)
+                    if sig.inputs.is_empty()
+                        && (last_ident_is(ty, "Router") || last_ident_is(ty, "Routes")) =>
+                {
                     HttpForm::App
                 }
                 _ => HttpForm::Handler { request: None },
@@ -356,7 +359,7 @@ mod tests {
 
     #[test]
     fn shapes() {
-        let cases: [(Kind, ItemFn, &str); 9] = [
+        let cases: [(Kind, ItemFn, &str); 10] = [
             (
                 Kind::Invoke,
                 parse_quote! { async fn h(e: E, c: Context) {} },
@@ -381,6 +384,11 @@ mod tests {
             (
                 Kind::Http,
                 parse_quote! { async fn app() -> axum::Router {} },
+                "app",
+            ),
+            (
+                Kind::Http,
+                parse_quote! { fn grpc() -> tonic::service::Routes {} },
                 "app",
             ),
             (

@@ -249,7 +249,9 @@ pub fn pre_freeze(args: TokenStream, item: TokenStream) -> TokenStream {
 /// Two forms:
 /// - `fn app() -> axum::Router` (sync or async), called once, on the first HTTP
 ///   invocation, to build the app. Inside it, `fc::Context` and `fc::State<T>` are
-///   axum extractors.
+///   axum extractors. With fc's `grpc` feature, the app may be tonic services,
+///   `fn app() -> tonic::service::Routes` (or a `Router` made of them,
+///   `routes.into_axum_router()`, with ordinary routes beside them): see `fc::grpc`.
 /// - `async fn web(req: fc::http::Request) -> impl IntoResponse`, called for every
 ///   HTTP invocation (the argument may be left out).
 ///

@@ -216,6 +216,68 @@ impl Client {
     }
 }
 
+/// One HTTP/2 connection in cleartext with prior knowledge (h2c), as FC's gateway
+/// opens it; clones share it, each request is a stream of its own.
+#[derive(Clone)]
+pub struct H2Client {
+    sender: hyper::client::conn::http2::SendRequest<Full<Bytes>>,
+}
+
+impl H2Client {
+    pub async fn connect(addr: SocketAddr) -> H2Client {
+        let stream = TcpStream::connect(addr).await.expect("connect");
+        let (sender, connection) = hyper::client::conn::http2::handshake(
+            hyper_util::rt::TokioExecutor::new(),
+            TokioIo::new(stream),
+        )
+        .await
+        .expect("h2 handshake");
+        tokio::spawn(async move {
+            let _ = connection.await;
+        });
+        H2Client { sender }
+    }
+
+    /// Sends a request on a new stream; panics when it fails.
+    pub async fn send(&mut self, req: Req) -> Resp {
+        self.sender.ready().await.expect("h2 connection ready");
+        let mut builder = hyper::Request::builder()
+            .method(req.method)
+            .uri(format!("http://127.0.0.1{}", req.path));
+        for (name, value) in &req.headers {
+            builder = builder.header(name, value);
+        }
+        let request = builder.body(Full::new(req.body)).expect("request");
+        let response = self.sender.send_request(request).await.expect("h2 request");
+        let (parts, body) = response.into_parts();
+        let body = body.collect().await.expect("h2 body").to_bytes();
+        Resp {
+            status: parts.status.as_u16(),
+            headers: parts.headers,
+            body,
+        }
+    }
+}
+
+/// Waits until the marker lines for `request_id` are exactly `expected` (an End line
+/// may print just after the client has its answer: the server drops the response
+/// body after sending its last frame), then asserts them. Gives up after 10 s.
+pub async fn wait_for_markers(server: &Server, request_id: &str, expected: &[String]) {
+    let suffix = format!("RequestId: {request_id}");
+    for _ in 0..1000 {
+        let count = server
+            .markers()
+            .iter()
+            .filter(|l| l.ends_with(&suffix))
+            .count();
+        if count >= expected.len() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_markers(server, request_id, expected);
+}
+
 /// The global captured log output of this test binary: every `tracing` line any test
 /// logs, in FC's format.
 pub fn logs() -> &'static fc::log::Output {

@@ -21,6 +21,7 @@ use tracing::{Instrument, Span};
 use crate::context::{Context, Env};
 use crate::dispatch::{self, Policy};
 use crate::error::{Failure, Report};
+use crate::grpc_status::{Code, GrpcStatus};
 use crate::header;
 use crate::instance::Instance;
 use crate::log::Output;
@@ -79,6 +80,7 @@ fn timed_out(context: &Context) -> Failure {
         "FunctionTimeout",
         format!("the invocation did not finish within the function's timeout of {seconds} s"),
     )
+    .with_grpc_code(Code::DeadlineExceeded)
 }
 
 impl<S> Service<Request> for InvocationService<S>
@@ -128,7 +130,7 @@ where
                     if let Err(failure) = shared.instance.ensure_initialized(&context).await {
                         let guard = policy.marker.map(|m| m.start(&context, output));
                         let response = finish(policy, failure.into_response());
-                        return Ok(InvocationBody::wrap(response, guard));
+                        return Ok(InvocationBody::wrap(response, guard, None));
                     }
                 }
                 let guard = policy.marker.map(|m| m.start(&context, output));
@@ -145,7 +147,8 @@ where
                     // The handler's future is dropped: it stops at its next await.
                     Err(_elapsed) => timed_out(&context).into_response(),
                 };
-                Ok(InvocationBody::wrap(finish(policy, response), guard))
+                let grpc = policy.grpc.then_some(context);
+                Ok(InvocationBody::wrap(finish(policy, response), guard, grpc))
             }
             .instrument(span),
         )
@@ -153,18 +156,17 @@ where
 }
 
 /// Logs the failure report, if any, and makes the status one FC understands: a
-/// failure is 404 with `x-fc-status: 404`; where the policy says the response's own
-/// status counts (an HTTP function's app, the health check), it passes through with
+/// failure is 404 with `x-fc-status: 404` (a gRPC call's is its gRPC status, on HTTP
+/// 200, with `x-fc-status: 404`); where the policy says the response's own status
+/// counts (an HTTP function's app, the health check), it passes through with
 /// `x-fc-status: 200`; anything else answers 200 or 404. The one writer of
 /// `x-fc-status`.
 fn finish(policy: Policy, mut response: Response) -> Response {
-    let failed = match response.extensions().get::<Report>() {
-        Some(Report(text)) => {
-            tracing::error!("{text}");
-            true
-        }
-        None => false,
-    };
+    let report = response.extensions().get::<Report>().cloned();
+    if let Some(report) = &report {
+        tracing::error!("{}", report.log);
+    }
+    let failed = report.is_some();
     let status = response.status();
     let ok = if failed {
         false
@@ -176,12 +178,17 @@ fn finish(policy: Policy, mut response: Response) -> Response {
         }
         status == StatusCode::OK
     };
-    if !policy.own_status || failed {
-        *response.status_mut() = if ok {
-            StatusCode::OK
-        } else {
-            StatusCode::NOT_FOUND
-        };
+    match report {
+        // A gRPC client reads a failure from `grpc-status`, on HTTP 200.
+        Some(report) if policy.grpc => response = report.grpc.into_response(),
+        _ if !policy.own_status || failed => {
+            *response.status_mut() = if ok {
+                StatusCode::OK
+            } else {
+                StatusCode::NOT_FOUND
+            };
+        }
+        _ => {}
     }
     let fc_status = HeaderValue::from_static(if ok { "200" } else { "404" });
     response.headers_mut().insert(header::STATUS, fc_status);
@@ -190,18 +197,33 @@ fn finish(policy: Policy, mut response: Response) -> Response {
 
 /// A response body that belongs to an invocation: it is polled inside the
 /// invocation's span (a streaming body's log lines carry the request id), a panic
-/// while producing it ends the response instead of the connection task, and the End
-/// marker is printed when the body is finished or dropped, not when the headers go.
+/// while producing it ends the response instead of the connection task (a gRPC
+/// call's with `INTERNAL` in its trailers), and the End marker is printed when the
+/// body is finished or dropped, not when the headers go.
 pub(crate) struct InvocationBody {
     inner: Body,
     span: Span,
     guard: Option<MarkerGuard>,
+    /// A gRPC call's request id, for the trailers that end its stream on a panic.
+    grpc: Option<Context>,
+    /// The body panicked and its last frame went out.
+    done: bool,
 }
 
 impl InvocationBody {
-    fn wrap(response: Response, guard: Option<MarkerGuard>) -> Response<InvocationBody> {
+    fn wrap(
+        response: Response,
+        guard: Option<MarkerGuard>,
+        grpc: Option<Context>,
+    ) -> Response<InvocationBody> {
         let span = Span::current();
-        response.map(|inner| InvocationBody { inner, span, guard })
+        response.map(|inner| InvocationBody {
+            inner,
+            span,
+            guard,
+            grpc,
+            done: false,
+        })
     }
 }
 
@@ -214,6 +236,9 @@ impl HttpBody for InvocationBody {
         cx: &mut TaskContext<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
         let this = &mut *self;
+        if this.done {
+            return Poll::Ready(None);
+        }
         let _entered = this.span.enter();
         let inner = &mut this.inner;
         match catching(|| Pin::new(inner).poll_frame(cx)) {
@@ -224,13 +249,27 @@ impl HttpBody for InvocationBody {
             Ok(poll) => poll,
             Err(_panic) => {
                 this.guard.take();
-                Poll::Ready(Some(Err(axum::Error::new("the response body panicked"))))
+                this.done = true;
+                match &this.grpc {
+                    // The stream ends with the status a panic gets, in its trailers.
+                    Some(context) => {
+                        let failure = Failure::panic(context.request_id());
+                        let status = GrpcStatus {
+                            code: failure.grpc_code,
+                            message: Arc::from(failure.body.error_message),
+                        };
+                        let mut trailers = http::HeaderMap::new();
+                        status.write(&mut trailers);
+                        Poll::Ready(Some(Ok(Frame::trailers(trailers))))
+                    }
+                    None => Poll::Ready(Some(Err(axum::Error::new("the response body panicked")))),
+                }
             }
         }
     }
 
     fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
+        self.done || self.inner.is_end_stream()
     }
 
     fn size_hint(&self) -> SizeHint {
@@ -253,6 +292,35 @@ mod tests {
             assert_eq!(response.status(), StatusCode::NOT_FOUND, "{kind:?}");
             assert_eq!(response.headers()[header::STATUS], "404", "{kind:?}");
         }
+    }
+
+    #[test]
+    fn grpc_failures_are_grpc_statuses_on_200_with_fc_status_404() {
+        let late =
+            Failure::new("FunctionTimeout", "too late").with_grpc_code(Code::DeadlineExceeded);
+        let response = finish(Kind::Grpc.policy(), late.into_response());
+        assert_eq!(response.status(), StatusCode::OK);
+        let headers = response.headers();
+        assert_eq!(headers[header::STATUS], "404");
+        assert_eq!(headers["grpc-status"], "4");
+        assert_eq!(headers["grpc-message"], "too late");
+        assert_eq!(headers["content-type"], "application/grpc");
+        assert_eq!(response.body().size_hint().exact(), Some(0));
+
+        let panic = finish(Kind::Grpc.policy(), Failure::panic("req-9").into_response());
+        assert_eq!(panic.headers()["grpc-status"], "13");
+        assert!(
+            panic.headers()["grpc-message"]
+                .to_str()
+                .unwrap()
+                .contains("req-9")
+        );
+
+        // The app's own answer, gRPC status and all, passes through.
+        let fine = finish(Kind::Grpc.policy(), Response::new(Body::empty()));
+        assert_eq!(fine.status(), StatusCode::OK);
+        assert_eq!(fine.headers()[header::STATUS], "200");
+        assert!(fine.headers().get("grpc-status").is_none());
     }
 
     #[test]

@@ -22,6 +22,14 @@ impl IntoHttpApp for Router {
     }
 }
 
+/// tonic services: their router answers unknown calls with `UNIMPLEMENTED`.
+#[cfg(feature = "grpc")]
+impl IntoHttpApp for tonic::service::Routes {
+    fn into_router(self) -> Router {
+        self.into_axum_router()
+    }
+}
+
 /// What an `#[fc::http]` handler may return.
 #[doc(hidden)]
 #[diagnostic::on_unimplemented(
