@@ -53,7 +53,8 @@ pub use fc_macros::{http, initialize, invoke, pre_freeze, pre_stop, routes};
 #[doc(inline)]
 pub use fc_core::{
     App, BoxError, Bytes, Context, Credentials, DEFAULT_BODY_LIMIT, DEFAULT_DRAIN_TIME,
-    DEFAULT_RUNTIME_NAME, Error, Routes, State, StateRejection, axum, http, log, run, testing,
+    DEFAULT_RUNTIME_NAME, Error, Routes, State, StateRejection, TraceContext, TraceSource, axum,
+    http, log, run, testing,
 };
 
 #[cfg(feature = "events")]

@@ -24,6 +24,12 @@ pub(crate) const RETRY_COUNT: &str = "x-fc-retry-count";
 pub(crate) const CONTROL_PATH: &str = "x-fc-control-path";
 pub(crate) const BASE_PATH: &str = "x-fc-base-path";
 pub(crate) const STATUS: &str = "x-fc-status";
+pub(crate) const ASYNC_TASK_ID: &str = "x-fc-async-task-id";
+pub(crate) const STATEFUL_ASYNC_INVOCATION_ID: &str = "x-fc-stateful-async-invocation-id";
+pub(crate) const CLIENT_IP: &str = "x-fc-client-ip";
+pub(crate) const TRACEPARENT: &str = "traceparent";
+pub(crate) const TRACESTATE: &str = "tracestate";
+pub(crate) const JAEGER_SPAN_CONTEXT: &str = "x-fc-tracing-opentracing-span-context";
 
 /// A header's value as text; missing, empty or non-text values are `None`.
 pub(crate) fn text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {

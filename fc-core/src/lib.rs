@@ -60,6 +60,7 @@ mod routes;
 mod server;
 mod state;
 pub mod testing;
+mod trace_context;
 
 pub use app::{App, DEFAULT_BODY_LIMIT, DEFAULT_DRAIN_TIME, DEFAULT_RUNTIME_NAME};
 pub use bytes::Bytes;
@@ -69,6 +70,7 @@ pub use extract::StateRejection;
 pub use routes::Routes;
 pub use server::run;
 pub use state::State;
+pub use trace_context::{TraceContext, TraceSource};
 
 /// HTTP types: the `http` crate's (`HeaderMap`, `StatusCode`, …), with `Request` and
 /// `Response` defaulting to axum's body, as `#[fc::http]` handlers use them.
