@@ -61,6 +61,10 @@ pub use fc_core::{
 #[doc(inline)]
 pub use fc_core::events;
 
+#[cfg(feature = "otel")]
+#[doc(inline)]
+pub use fc_core::otel;
+
 /// What the attributes and [`routes!`] expand to. Not public API.
 #[doc(hidden)]
 pub mod __private {

@@ -262,6 +262,10 @@ impl App {
             drain_time: self.drain_time,
             runtime_name: self.runtime_name.clone(),
         };
-        server::serve(listener, self.into_router(), settings, shutdown).await
+        let served = server::serve(listener, self.into_router(), settings, shutdown).await;
+        // With `otel`: spans that ended after their request leave now.
+        #[cfg(feature = "otel")]
+        crate::otel::flush().await;
+        served
     }
 }

@@ -1,6 +1,7 @@
 //! The instance: its initializer, run at most once successfully, and its state.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use tokio::sync::OnceCell;
 
@@ -18,6 +19,8 @@ pub(crate) struct Instance {
     done: OnceCell<()>,
     pub(crate) states: Arc<States>,
     output: Output,
+    /// No invocation has started yet: the next one is the cold start.
+    cold: AtomicBool,
 }
 
 impl Instance {
@@ -27,7 +30,18 @@ impl Instance {
             done: OnceCell::new(),
             states: Arc::new(states),
             output,
+            cold: AtomicBool::new(true),
         }
+    }
+
+    /// True for the instance's first invocation only (its cold start); each call
+    /// counts as an invocation.
+    #[cfg_attr(
+        not(feature = "otel"),
+        expect(dead_code, reason = "read by the otel feature")
+    )]
+    pub(crate) fn first_invocation(&self) -> bool {
+        self.cold.swap(false, Ordering::Relaxed)
     }
 
     /// True while an initializer is declared and has not yet succeeded.

@@ -53,6 +53,8 @@ mod instance;
 mod layers;
 pub mod log;
 mod macro_support;
+#[cfg(feature = "otel")]
+pub mod otel;
 mod panic;
 #[cfg(test)]
 mod proptests;

@@ -75,8 +75,12 @@ pub(crate) fn filter_from(rust_log: Option<&str>) -> Result<Targets, String> {
     }
 }
 
-/// Installs fc's subscriber as the global default, unless one is set already.
+/// Installs fc's subscriber as the global default, unless one is set already. With
+/// the `otel` feature it first installs the exporter the `OTEL_*` variables name, and
+/// adds the OpenTelemetry layer (same filter) when there is one.
 pub(crate) fn init(output: &Output) {
+    #[cfg(feature = "otel")]
+    let otel = crate::otel::install_from_env();
     if tracing::dispatcher::has_been_set() {
         return;
     }
@@ -88,8 +92,13 @@ pub(crate) fn init(output: &Output) {
             Some(problem),
         ),
     };
+    #[cfg(feature = "otel")]
+    let otel = otel.then(|| crate::otel::layer().with_filter(filter.clone()));
+    #[cfg(not(feature = "otel"))]
+    let otel: Option<tracing_subscriber::layer::Identity> = None;
     let installed = tracing_subscriber::registry()
         .with(layer(output.clone()).with_filter(filter))
+        .with(otel)
         .try_init()
         .is_ok();
     if let (true, Some(problem)) = (installed, problem) {
