@@ -448,7 +448,7 @@ fn concurrent_invocations_each_export_under_their_own_trace() {
         let tasks: Vec<_> = (0..64u32)
             .map(|i| {
                 tokio::spawn(async move {
-                    let trace_id = format!("{:032x}", 0xc0ffee_0000_u128 + u128::from(i));
+                    let trace_id = format!("{:032x}", 0x00c0_ffee_0000_u128 + u128::from(i));
                     let traceparent = format!("00-{trace_id}-{:016x}-01", 0x1000 + i);
                     let id = format!("many-{i}");
                     invoke(

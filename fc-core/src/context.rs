@@ -484,7 +484,8 @@ mod tests {
         type Accessor = fn(&Context) -> Option<&str>;
         let task: Accessor = Context::async_task_id;
         let ip: Accessor = Context::client_ip;
-        let cases: [(&[(&str, &str)], Accessor, Option<&str>); 10] = [
+        type Headers = &'static [(&'static str, &'static str)];
+        let cases: [(Headers, Accessor, Option<&str>); 10] = [
             (&[(header::ASYNC_TASK_ID, "task-1")], task, Some("task-1")),
             (
                 &[(header::STATEFUL_ASYNC_INVOCATION_ID, "fc2-task")],
@@ -530,21 +531,22 @@ mod tests {
 
     #[test]
     fn trace_context_present_missing_empty_malformed() {
-        let tp = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
-        let jaeger = "1e7a9b3c5d7f9a1b:2b3c4d5e6f708192:0:1";
-        let cases: [(&[(&str, &str)], Option<(u128, u64)>); 7] = [
+        const TP: &str = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+        const JAEGER: &str = "1e7a9b3c5d7f9a1b:2b3c4d5e6f708192:0:1";
+        type Headers = &'static [(&'static str, &'static str)];
+        let cases: [(Headers, Option<(u128, u64)>); 7] = [
             (
-                &[(header::TRACEPARENT, tp)],
+                &[(header::TRACEPARENT, TP)],
                 Some((0x0af7651916cd43dd8448eb211c80319c, 0xb7ad6b7169203331)),
             ),
             (
-                &[(header::JAEGER_SPAN_CONTEXT, jaeger)],
+                &[(header::JAEGER_SPAN_CONTEXT, JAEGER)],
                 Some((0x1e7a9b3c5d7f9a1b, 0x2b3c4d5e6f708192)),
             ),
             (
                 &[
                     (header::TRACEPARENT, ""),
-                    (header::JAEGER_SPAN_CONTEXT, jaeger),
+                    (header::JAEGER_SPAN_CONTEXT, JAEGER),
                 ],
                 Some((0x1e7a9b3c5d7f9a1b, 0x2b3c4d5e6f708192)),
             ),

@@ -246,6 +246,9 @@ mod tests {
         map
     }
 
+    /// Trace id, span id, sampled.
+    type Parsed = Option<(u128, u64, bool)>;
+
     const TP: &str = "traceparent";
     const TS: &str = "tracestate";
     const JAEGER: &str = header::JAEGER_SPAN_CONTEXT;
@@ -253,7 +256,7 @@ mod tests {
     #[test]
     fn traceparent_table() {
         let valid = Some((0x0af7651916cd43dd8448eb211c80319c, 0xb7ad6b7169203331, true));
-        let cases: [(&str, Option<(u128, u64, bool)>); 16] = [
+        let cases: [(&str, Parsed); 16] = [
             (
                 "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
                 valid,
@@ -356,7 +359,7 @@ mod tests {
 
     #[test]
     fn jaeger_table() {
-        let cases: [(&str, Option<(u128, u64, bool)>); 14] = [
+        let cases: [(&str, Parsed); 14] = [
             // A 64-bit trace id, left-padded to 128 bits.
             (
                 "1e7a9b3c5d7f9a1b:2b3c4d5e6f708192:0:1",
