@@ -214,10 +214,28 @@ async fn user_work(n: u64) -> String {
         .to_owned()
 }
 
+/// Signalled when the span of the work an invocation left running has ended.
+static LATE_DONE: tokio::sync::Notify = tokio::sync::Notify::const_new();
+
 #[fc::invoke]
 async fn handle(event: Value) -> Result<Value, fc::Error> {
     if event["fail"] == true {
         return Err("asked to fail".into());
+    }
+    if event["late"] == true {
+        // Work that outlives the invocation: its span ends after the response.
+        // Made here, in the invocation, so that it is the invocation's child.
+        let span = tracing::info_span!("late_work");
+        let (started, start) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(async move {
+            async {
+                let _ = start.await;
+            }
+            .instrument(span)
+            .await;
+            LATE_DONE.notify_one();
+        });
+        return Ok(json!({ "late": started.send(()).is_ok() }));
     }
     let traceparent = user_work(event["n"].as_u64().unwrap_or(0)).await;
     Ok(json!({ "traceparent": traceparent }))
@@ -438,6 +456,30 @@ fn the_export_is_received_before_the_client_has_its_response() {
                 "{children:#?}"
             );
         }
+    });
+}
+
+#[test]
+fn spans_that_end_after_their_invocation_leave_with_the_pre_stop_hook() {
+    run(async {
+        let addr = start(fc::routes![handle]).await;
+        invoke(addr, Req::invoke("late-1", r#"{"late": true}"#))
+            .await
+            .expect_ok();
+        let root = receiver().invocation("late-1");
+        LATE_DONE.notified().await;
+        let resp = invoke(
+            addr,
+            Req::new("GET", "/pre-stop").header("x-fc-request-id", "stop-1"),
+        )
+        .await;
+        resp.expect_ok();
+        let late = receiver().in_trace(&root.trace_id());
+        assert!(
+            late.iter()
+                .any(|s| s.span.name == "late_work" && s.parent_span_id() == root.span_id()),
+            "{late:#?}"
+        );
     });
 }
 
