@@ -29,7 +29,10 @@
 //! 3. On the way back, `layers::invocation`'s `finish` logs the failure report an
 //!    `error::Failure` left in the response, and writes the status and
 //!    `x-fc-status` (the only place that does); the End marker prints when the
-//!    response body is done (`InvocationBody`).
+//!    response body is done (`InvocationBody`). With the `otel` feature,
+//!    `otel::InvocationTrace` wraps all of this: the invocation's OpenTelemetry span
+//!    starts with the request, is the current context while it runs, and is ended
+//!    and exported (with every span pending) before the response is returned.
 //!
 //! `POST /initialize` and the hooks (`GET /pre-stop`, `GET /pre-freeze`) take the
 //! same path with their own policy. An HTTP function's request (`Kind::Http`) keeps

@@ -30,10 +30,20 @@ const MAX_PENDING: usize = 8192;
 pub(crate) struct Pending {
     spans: Mutex<Vec<SpanData>>,
     dropped: AtomicUsize,
+    /// An exporter is installed: until then spans are not kept (nothing would send
+    /// them).
+    enabled: AtomicBool,
 }
 
 impl Pending {
+    pub(crate) fn enable(&self) {
+        self.enabled.store(true, Ordering::Release);
+    }
+
     fn push(&self, span: SpanData) {
+        if !self.enabled.load(Ordering::Acquire) {
+            return;
+        }
         let mut spans = self.spans.lock().unwrap_or_else(PoisonError::into_inner);
         if spans.len() < MAX_PENDING {
             spans.push(span);

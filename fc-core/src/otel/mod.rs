@@ -156,8 +156,10 @@ struct Pipeline {
     exporter: OnceLock<Exporter>,
 }
 
+static PIPELINE: OnceLock<Pipeline> = OnceLock::new();
+
+/// The pipeline, made on first use (by [`layer`] or [`install`]).
 fn pipeline() -> &'static Pipeline {
-    static PIPELINE: OnceLock<Pipeline> = OnceLock::new();
     PIPELINE.get_or_init(|| {
         let pending = Arc::new(Pending::default());
         let provider = SdkTracerProvider::builder()
@@ -176,9 +178,10 @@ fn pipeline() -> &'static Pipeline {
     })
 }
 
-/// The pipeline, once an exporter is installed.
+/// The pipeline, once an exporter is installed. Never makes one: a program that
+/// does not use OpenTelemetry pays one atomic load per request.
 fn active() -> Option<(&'static Pipeline, &'static Exporter)> {
-    let pipeline = pipeline();
+    let pipeline = PIPELINE.get()?;
     Some((pipeline, pipeline.exporter.get()?))
 }
 
@@ -325,6 +328,7 @@ pub fn install(config: Config) -> Result<(), InstallError> {
         .exporter
         .set(exporter)
         .map_err(|_| InstallError::AlreadyInstalled)?;
+    pipeline.pending.enable();
     opentelemetry::global::set_tracer_provider(pipeline.provider.clone());
     opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
     Ok(())
@@ -455,9 +459,6 @@ pub fn inject(headers: &mut http::HeaderMap) {
 pub async fn flush() {
     if let Some((pipeline, exporter)) = active() {
         exporter.flush(&pipeline.pending).await;
-    } else {
-        // Nowhere to send them: do not keep them.
-        drop(pipeline().pending.take());
     }
 }
 
