@@ -108,47 +108,55 @@ where
             std::mem::take(req.headers_mut())
         };
         let context = Context::new(headers, Arc::clone(&self.shared.env));
-        // With `otel`: the invocation's OpenTelemetry span, a child of FC's.
-        #[cfg(feature = "otel")]
-        let trace =
-            crate::otel::InvocationTrace::start(&req, &context, policy, &self.shared.instance);
         // ERROR level so that no RUST_LOG filter drops the span and, with it, the
         // request id on the user's own log lines.
         let span = tracing::error_span!(SPAN_NAME, request_id = %context.request_id());
+        // With `otel`: the invocation's OpenTelemetry span, a child of FC's.
+        #[cfg(feature = "otel")]
+        let trace = crate::otel::InvocationTrace::start(
+            &req,
+            &context,
+            policy,
+            &self.shared.instance,
+            span.clone(),
+        );
         req.extensions_mut().insert(kind);
         req.extensions_mut().insert(context.clone());
         let inner: Oneshot<S, Request> = self.inner.clone().oneshot(req);
         let shared = Arc::clone(&self.shared);
-        let invocation = async move {
-            let output = &shared.output;
-            if policy.invocation {
-                // An invocation before any /initialize: the initializer first.
-                if let Err(failure) = shared.instance.ensure_initialized(&context).await {
-                    let guard = policy.marker.map(|m| m.start(&context, output));
-                    let response = finish(policy, failure.into_response());
-                    return Ok(InvocationBody::wrap(response, guard));
+        let future = Box::pin(
+            async move {
+                let output = &shared.output;
+                if policy.invocation {
+                    // An invocation before any /initialize: the initializer first.
+                    if let Err(failure) = shared.instance.ensure_initialized(&context).await {
+                        let guard = policy.marker.map(|m| m.start(&context, output));
+                        let response = finish(policy, failure.into_response());
+                        return Ok(InvocationBody::wrap(response, guard));
+                    }
                 }
+                let guard = policy.marker.map(|m| m.start(&context, output));
+                let deadline = context
+                    .deadline()
+                    .filter(|_| policy.invocation && shared.enforce_deadline);
+                let result = match deadline {
+                    Some(deadline) => tokio::time::timeout_at(deadline.into(), inner).await,
+                    None => Ok(inner.await),
+                };
+                let response = match result {
+                    Ok(Ok(response)) => response,
+                    Ok(Err(never)) => match never {},
+                    // The handler's future is dropped: it stops at its next await.
+                    Err(_elapsed) => timed_out(&context).into_response(),
+                };
+                Ok(InvocationBody::wrap(finish(policy, response), guard))
             }
-            let guard = policy.marker.map(|m| m.start(&context, output));
-            let deadline = context
-                .deadline()
-                .filter(|_| policy.invocation && shared.enforce_deadline);
-            let result = match deadline {
-                Some(deadline) => tokio::time::timeout_at(deadline.into(), inner).await,
-                None => Ok(inner.await),
-            };
-            let response = match result {
-                Ok(Ok(response)) => response,
-                Ok(Err(never)) => match never {},
-                // The handler's future is dropped: it stops at its next await.
-                Err(_elapsed) => timed_out(&context).into_response(),
-            };
-            Ok(InvocationBody::wrap(finish(policy, response), guard))
-        };
+            .instrument(span),
+        );
         // With `otel`: the span ends and is exported before the response leaves.
         #[cfg(feature = "otel")]
-        let invocation = trace.run(invocation);
-        Box::pin(invocation.instrument(span))
+        let future = trace.run(future);
+        future
     }
 }
 

@@ -15,10 +15,13 @@ use opentelemetry::trace::{
 };
 use opentelemetry::{Context as OtelContext, KeyValue};
 
+use tracing::Instrument;
+
 use crate::context::Context;
 use crate::dispatch::Policy;
 use crate::header;
 use crate::instance::Instance;
+use crate::routes::BoxFuture;
 use crate::trace_context::TraceContext;
 
 /// A request's trace, when fc's exporter is installed.
@@ -28,6 +31,8 @@ pub(crate) struct InvocationTrace {
     span: Option<OtelContext>,
     forwarded: bool,
     active: bool,
+    /// fc's `tracing` span with the request id, for what the export logs.
+    log_span: tracing::Span,
 }
 
 impl InvocationTrace {
@@ -38,20 +43,19 @@ impl InvocationTrace {
         context: &Context,
         policy: Policy,
         instance: &Instance,
+        log_span: tracing::Span,
     ) -> Self {
+        let inactive = |active| Self {
+            span: None,
+            forwarded: policy.forwarded,
+            active,
+            log_span: log_span.clone(),
+        };
         let Some((pipeline, _)) = super::active() else {
-            return Self {
-                span: None,
-                forwarded: policy.forwarded,
-                active: false,
-            };
+            return inactive(false);
         };
         if !policy.invocation {
-            return Self {
-                span: None,
-                forwarded: policy.forwarded,
-                active: true,
-            };
+            return inactive(true);
         }
         let parent = match context.trace_context() {
             Some(trace) => OtelContext::new().with_remote_span_context(span_context(&trace)),
@@ -96,31 +100,38 @@ impl InvocationTrace {
             span: Some(parent.with_span(span)),
             forwarded: policy.forwarded,
             active: true,
+            log_span,
         }
     }
 
-    /// Runs the request with the invocation's span as the current context, ends the
-    /// span when the response is ready, and exports every pending span before
-    /// returning the response.
-    pub(crate) async fn run(
+    /// Runs the request (fc's whole handling of it) with the invocation's span as the
+    /// current context, ends the span when the response is ready, and exports every
+    /// pending span before returning the response.
+    pub(crate) fn run(
         self,
-        request: impl Future<Output = Result<Response, Infallible>> + Send,
-    ) -> Result<Response, Infallible> {
+        request: BoxFuture<Result<Response, Infallible>>,
+    ) -> BoxFuture<Result<Response, Infallible>> {
         if !self.active {
-            return request.await;
+            return request;
         }
-        let result = match &self.span {
-            Some(cx) => request.with_context(cx.clone()).await,
-            None => request.await,
-        };
-        if let Some(cx) = &self.span {
-            match &result {
-                Ok(response) => end(cx, response, self.forwarded),
-                Err(never) => match *never {},
+        let log_span = self.log_span.clone();
+        Box::pin(
+            async move {
+                let result = match &self.span {
+                    Some(cx) => request.with_context(cx.clone()).await,
+                    None => request.await,
+                };
+                if let Some(cx) = &self.span {
+                    match &result {
+                        Ok(response) => end(cx, response, self.forwarded),
+                        Err(never) => match *never {},
+                    }
+                }
+                super::flush().await;
+                result
             }
-        }
-        super::flush().await;
-        result
+            .instrument(log_span),
+        )
     }
 }
 
