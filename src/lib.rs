@@ -54,7 +54,7 @@ pub use fc_macros::{http, initialize, invoke, pre_freeze, pre_stop, routes};
 pub use fc_core::{
     App, BoxError, Bytes, Context, Credentials, DEFAULT_BODY_LIMIT, DEFAULT_DRAIN_TIME,
     DEFAULT_HEALTH_PATH, DEFAULT_RUNTIME_NAME, Error, HealthProbe, Routes, State, StateRejection,
-    axum, health, http, log, run, testing,
+    TraceContext, TraceSource, axum, health, http, log, run, testing,
 };
 
 #[cfg(feature = "events")]
@@ -70,6 +70,9 @@ static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 #[cfg(feature = "grpc")]
 #[doc(inline)]
 pub use fc_core::grpc;
+#[cfg(feature = "otel")]
+#[doc(inline)]
+pub use fc_core::otel;
 
 /// What the attributes and [`routes!`] expand to. Not public API.
 #[doc(hidden)]

@@ -327,6 +327,10 @@ impl App {
             #[cfg(feature = "http2")]
             http2_keep_alive: self.http2_keep_alive,
         };
-        server::serve(listener, self.into_service(), settings, shutdown).await
+        let served = server::serve(listener, self.into_service(), settings, shutdown).await;
+        // With `otel`: spans that ended after their request leave now.
+        #[cfg(feature = "otel")]
+        crate::otel::flush().await;
+        served
     }
 }

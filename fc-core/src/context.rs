@@ -9,6 +9,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use http::{HeaderMap, HeaderName};
 
 use crate::header::{self, text};
+use crate::trace_context::TraceContext;
 
 /// The longest request id kept (FC's are 32 to 36 characters): every marker and log
 /// line carries it, and none may exceed FC's 32 KB.
@@ -190,6 +191,42 @@ impl Context {
         self.header(header::RETRY_COUNT)?.parse().ok()
     }
 
+    /// The id of the asynchronous task this invocation runs, in async *task* mode:
+    /// `x-fc-async-task-id` (FC 3.0), else `x-fc-stateful-async-invocation-id` (FC 2.0
+    /// and HTTP triggers).
+    ///
+    /// What FC documents: the caller chooses the id (at most 128 characters) when it
+    /// submits the task, FC tracks the task's state (enqueued, running, succeeded,
+    /// failed, stopped) under it, and every attempt of that task runs under the same
+    /// id, which makes it the key for idempotency. What it does not: that a task runs
+    /// only once (retries and redelivery happen; check the id yourself before doing
+    /// anything twice), nor any id for synchronous invocations or plain asynchronous
+    /// invocations without task mode (`None` then).
+    pub fn async_task_id(&self) -> Option<&str> {
+        self.header(header::ASYNC_TASK_ID)
+            .or_else(|| self.header(header::STATEFUL_ASYNC_INVOCATION_ID))
+    }
+
+    /// The address of the client that called FC (`x-fc-client-ip`), when FC sends it.
+    ///
+    /// FC sends it on some invocations only (it is documented for third-party
+    /// integrations, not as part of the runtime contract), as text, unvalidated: use
+    /// it for logs and rough decisions, not for authentication. Behind a proxy or
+    /// CDN it is the proxy's address. For HTTP functions the request's own
+    /// `x-forwarded-for` may say more.
+    pub fn client_ip(&self) -> Option<&str> {
+        self.header(header::CLIENT_IP)
+    }
+
+    /// The span context FC handed this invocation: W3C `traceparent`/`tracestate`,
+    /// else FC's Jaeger header `x-fc-tracing-opentracing-span-context`; `None` when
+    /// tracing is off for the function or the header is malformed. See
+    /// [`TraceContext`]. With the `otel` feature, fc makes each invocation's span a
+    /// child of it.
+    pub fn trace_context(&self) -> Option<TraceContext> {
+        TraceContext::from_headers(&self.inner.headers)
+    }
+
     /// The SLS project the function logs to (`x-fc-service-logproject`).
     pub fn log_project(&self) -> Option<&str> {
         self.header(header::LOG_PROJECT)
@@ -258,6 +295,8 @@ impl fmt::Debug for Context {
             .field("remaining", &self.remaining())
             .field("retry_count", &self.retry_count())
             .field("control_path", &self.control_path())
+            .field("async_task_id", &self.async_task_id())
+            .field("trace_context", &self.trace_context())
             .field("credentials", &self.credentials())
             .field("header_names", &names)
             .finish()
@@ -440,6 +479,93 @@ mod tests {
             );
             let not_text = ctx(&[(name, "caf\u{e9}")], Env::default());
             assert_eq!(get(&not_text), None, "{name} not text");
+        }
+    }
+
+    #[test]
+    fn async_task_id_and_client_ip() {
+        type Accessor = fn(&Context) -> Option<&str>;
+        let task: Accessor = Context::async_task_id;
+        let ip: Accessor = Context::client_ip;
+        type Headers = &'static [(&'static str, &'static str)];
+        let cases: [(Headers, Accessor, Option<&str>); 10] = [
+            (&[(header::ASYNC_TASK_ID, "task-1")], task, Some("task-1")),
+            (
+                &[(header::STATEFUL_ASYNC_INVOCATION_ID, "fc2-task")],
+                task,
+                Some("fc2-task"),
+            ),
+            // FC 3.0's header wins; an empty one counts as absent.
+            (
+                &[
+                    (header::ASYNC_TASK_ID, "new"),
+                    (header::STATEFUL_ASYNC_INVOCATION_ID, "old"),
+                ],
+                task,
+                Some("new"),
+            ),
+            (
+                &[
+                    (header::ASYNC_TASK_ID, ""),
+                    (header::STATEFUL_ASYNC_INVOCATION_ID, "old"),
+                ],
+                task,
+                Some("old"),
+            ),
+            (&[], task, None),
+            (&[(header::ASYNC_TASK_ID, "caf\u{e9}")], task, None),
+            (
+                &[(header::CLIENT_IP, "203.0.113.7")],
+                ip,
+                Some("203.0.113.7"),
+            ),
+            (
+                &[(header::CLIENT_IP, " 2001:db8::1 ")],
+                ip,
+                Some("2001:db8::1"),
+            ),
+            (&[(header::CLIENT_IP, "")], ip, None),
+            (&[], ip, None),
+        ];
+        for (pairs, get, want) in cases {
+            assert_eq!(get(&ctx(pairs, Env::default())), want, "{pairs:?}");
+        }
+    }
+
+    #[test]
+    fn trace_context_present_missing_empty_malformed() {
+        const TP: &str = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+        const JAEGER: &str = "1e7a9b3c5d7f9a1b:2b3c4d5e6f708192:0:1";
+        type Headers = &'static [(&'static str, &'static str)];
+        let cases: [(Headers, Option<(u128, u64)>); 7] = [
+            (
+                &[(header::TRACEPARENT, TP)],
+                Some((0x0af7651916cd43dd8448eb211c80319c, 0xb7ad6b7169203331)),
+            ),
+            (
+                &[(header::JAEGER_SPAN_CONTEXT, JAEGER)],
+                Some((0x1e7a9b3c5d7f9a1b, 0x2b3c4d5e6f708192)),
+            ),
+            (
+                &[
+                    (header::TRACEPARENT, ""),
+                    (header::JAEGER_SPAN_CONTEXT, JAEGER),
+                ],
+                Some((0x1e7a9b3c5d7f9a1b, 0x2b3c4d5e6f708192)),
+            ),
+            (&[], None),
+            (
+                &[(header::TRACEPARENT, ""), (header::JAEGER_SPAN_CONTEXT, "")],
+                None,
+            ),
+            (&[(header::TRACEPARENT, "00-xyz-01")], None),
+            (&[(header::JAEGER_SPAN_CONTEXT, "not:a:span")], None),
+        ];
+        for (pairs, want) in cases {
+            let got = ctx(pairs, Env::default())
+                .trace_context()
+                .map(|t| (t.trace_id(), t.span_id()));
+            assert_eq!(got, want, "{pairs:?}");
         }
     }
 

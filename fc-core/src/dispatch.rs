@@ -243,7 +243,12 @@ mod tests {
             if let Some(value) = control {
                 headers.insert(header::CONTROL_PATH, value.parse().unwrap());
             }
-            classify(&Method::POST, "/helloworld.Greeter/SayHello", &headers, None)
+            classify(
+                &Method::POST,
+                "/helloworld.Greeter/SayHello",
+                &headers,
+                None,
+            )
         };
         assert_eq!(grpc(None, "application/grpc"), Kind::Grpc);
         assert_eq!(

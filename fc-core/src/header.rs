@@ -43,6 +43,12 @@ names! {
     CONTROL_PATH = "x-fc-control-path";
     BASE_PATH = "x-fc-base-path";
     STATUS = "x-fc-status";
+    ASYNC_TASK_ID = "x-fc-async-task-id";
+    STATEFUL_ASYNC_INVOCATION_ID = "x-fc-stateful-async-invocation-id";
+    CLIENT_IP = "x-fc-client-ip";
+    TRACEPARENT = "traceparent";
+    TRACESTATE = "tracestate";
+    JAEGER_SPAN_CONTEXT = "x-fc-tracing-opentracing-span-context";
 }
 
 /// A header's value as text; missing, empty or non-text values are `None`.

@@ -23,6 +23,8 @@ pub(crate) struct Instance {
     failed: Mutex<Option<String>>,
     pub(crate) states: Arc<States>,
     output: Output,
+    /// No invocation has started yet: the next one is the cold start.
+    cold: AtomicBool,
 }
 
 /// Whether the instance can serve, as a health check asks, without waiting.
@@ -46,7 +48,18 @@ impl Instance {
             failed: Mutex::new(None),
             states: Arc::new(states),
             output,
+            cold: AtomicBool::new(true),
         }
+    }
+
+    /// True for the instance's first invocation only (its cold start); each call
+    /// counts as an invocation.
+    #[cfg_attr(
+        not(feature = "otel"),
+        expect(dead_code, reason = "read by the otel feature")
+    )]
+    pub(crate) fn first_invocation(&self) -> bool {
+        self.cold.swap(false, Ordering::Relaxed)
     }
 
     /// True while an initializer is declared and has not yet succeeded.

@@ -29,7 +29,10 @@
 //! 3. On the way back, `layers::invocation`'s `finish` logs the failure report an
 //!    `error::Failure` left in the response, and writes the status and
 //!    `x-fc-status` (the only place that does); the End marker prints when the
-//!    response body is done (`InvocationBody`).
+//!    response body is done (`InvocationBody`). With the `otel` feature,
+//!    `otel::InvocationTrace` wraps all of this: the invocation's OpenTelemetry span
+//!    starts with the request, is the current context while it runs, and is ended
+//!    and exported (with every span pending) before the response is returned.
 //!
 //! `POST /initialize` and the hooks (`GET /pre-stop`, `GET /pre-freeze`) take the
 //! same path with their own policy. An HTTP function's request (`Kind::Http`) keeps
@@ -64,6 +67,8 @@ mod instance;
 mod layers;
 pub mod log;
 mod macro_support;
+#[cfg(feature = "otel")]
+pub mod otel;
 mod panic;
 #[cfg(test)]
 mod proptests;
@@ -71,6 +76,7 @@ mod routes;
 mod server;
 mod state;
 pub mod testing;
+mod trace_context;
 
 pub use app::{App, DEFAULT_BODY_LIMIT, DEFAULT_DRAIN_TIME, DEFAULT_RUNTIME_NAME};
 pub use bytes::Bytes;
@@ -81,6 +87,7 @@ pub use health::{DEFAULT_HEALTH_PATH, HealthProbe};
 pub use routes::Routes;
 pub use server::run;
 pub use state::State;
+pub use trace_context::{TraceContext, TraceSource};
 
 /// HTTP types: the `http` crate's (`HeaderMap`, `StatusCode`, …), with `Request` and
 /// `Response` defaulting to axum's body, as `#[fc::http]` handlers use them.

@@ -15,8 +15,9 @@ use crate::dispatch::classify;
 use crate::header::str as header;
 use crate::macro_support::Probe;
 use crate::macro_support::event::{DecodeRaw, decode_json};
+use crate::trace_context::{TraceContext, TraceSource};
 
-const NAMES: [&str; 16] = [
+const NAMES: [&str; 22] = [
     header::REQUEST_ID,
     header::ACCESS_KEY_ID,
     header::ACCESS_KEY_SECRET,
@@ -33,6 +34,12 @@ const NAMES: [&str; 16] = [
     header::VERSION_ID,
     header::LOG_PROJECT,
     "authorization",
+    header::TRACEPARENT,
+    header::TRACESTATE,
+    header::JAEGER_SPAN_CONTEXT,
+    header::ASYNC_TASK_ID,
+    header::STATEFUL_ASYNC_INVOCATION_ID,
+    header::CLIENT_IP,
 ];
 
 fn headers() -> impl Strategy<Value = HeaderMap> {
@@ -75,6 +82,11 @@ proptest! {
         let _ = (ctx.function_name(), ctx.memory_mb(), ctx.function_timeout(), ctx.deadline());
         let _ = (ctx.remaining(), ctx.retry_count(), ctx.initialization_timeout());
         let _ = (ctx.region(), ctx.control_path(), ctx.base_path(), ctx.credentials());
+        let _ = (ctx.async_task_id(), ctx.client_ip());
+        if let Some(trace) = ctx.trace_context() {
+            prop_assert!(trace.trace_id() != 0 && trace.span_id() != 0);
+            prop_assert_eq!(trace.to_string().len(), 55);
+        }
         let debug = format!("{ctx:?}");
         if let Some(creds) = ctx.credentials() {
             if creds.access_key_secret().len() > 3 {
@@ -98,6 +110,31 @@ proptest! {
             Err(failure) => {
                 prop_assert_eq!(failure.body.error_type, "InvalidEvent");
                 prop_assert!(failure.body.error_message.contains("line 1 column"));
+            }
+        }
+    }
+
+    #[test]
+    fn trace_context_from_near_valid_headers(
+        traceparent in "[0-9a-fA-F]{2}-[0-9a-fA-Fx]{30,34}-[0-9a-f+]{15,17}-[0-9a-f]{1,3}(-[ -~]{0,8})?",
+        jaeger in "[0-9a-fA-F%3A:]{0,50}",
+        tracestate in "[ -~]{0,40}",
+    ) {
+        let mut headers = HeaderMap::new();
+        for (name, value) in [
+            (header::TRACEPARENT, &traceparent),
+            (header::JAEGER_SPAN_CONTEXT, &jaeger),
+            (header::TRACESTATE, &tracestate),
+        ] {
+            if let Ok(value) = HeaderValue::from_str(value) {
+                headers.insert(name, value);
+            }
+        }
+        if let Some(trace) = TraceContext::from_headers(&headers) {
+            prop_assert!(trace.trace_id() != 0 && trace.span_id() != 0);
+            // A W3C context prints back as it came (version 00, lower-case).
+            if trace.source() == TraceSource::W3c && traceparent.starts_with("00-") {
+                prop_assert_eq!(trace.to_string(), traceparent);
             }
         }
     }

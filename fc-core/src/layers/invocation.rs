@@ -29,6 +29,9 @@ use crate::log::marker::MarkerGuard;
 use crate::panic::catching;
 use crate::routes::BoxFuture;
 
+/// The name of the span that carries the request id.
+pub(crate) const SPAN_NAME: &str = "fc_invocation";
+
 /// What every invocation needs, built once.
 pub(crate) struct Shared {
     pub(crate) env: Arc<Env>,
@@ -117,12 +120,21 @@ where
         let context = Context::new(headers, Arc::clone(&self.shared.env));
         // ERROR level so that no RUST_LOG filter drops the span and, with it, the
         // request id on the user's own log lines.
-        let span = tracing::error_span!("fc_invocation", request_id = context.request_id());
+        let span = tracing::error_span!(SPAN_NAME, request_id = context.request_id());
+        // With `otel`: the invocation's OpenTelemetry span, a child of FC's.
+        #[cfg(feature = "otel")]
+        let trace = crate::otel::InvocationTrace::start(
+            &req,
+            &context,
+            policy,
+            &self.shared.instance,
+            span.clone(),
+        );
         req.extensions_mut().insert(kind);
         req.extensions_mut().insert(context.clone());
         let inner: Oneshot<S, Request> = self.inner.clone().oneshot(req);
         let shared = Arc::clone(&self.shared);
-        Box::pin(
+        let future = Box::pin(
             async move {
                 let output = &shared.output;
                 if policy.invocation {
@@ -151,7 +163,11 @@ where
                 Ok(InvocationBody::wrap(finish(policy, response), guard, grpc))
             }
             .instrument(span),
-        )
+        );
+        // With `otel`: the span ends and is exported before the response leaves.
+        #[cfg(feature = "otel")]
+        let future = trace.run(future);
+        future
     }
 }
 

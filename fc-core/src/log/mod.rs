@@ -80,8 +80,12 @@ pub(crate) fn filter_from(rust_log: Option<&str>) -> Result<Targets, String> {
     }
 }
 
-/// Installs fc's subscriber as the global default, unless one is set already.
+/// Installs fc's subscriber as the global default, unless one is set already. With
+/// the `otel` feature it first installs the exporter the `OTEL_*` variables name, and
+/// adds the OpenTelemetry layer (same filter) when there is one.
 pub(crate) fn init(output: &Output) {
+    #[cfg(feature = "otel")]
+    let otel = crate::otel::install_from_env();
     if tracing::dispatcher::has_been_set() {
         return;
     }
@@ -93,11 +97,16 @@ pub(crate) fn init(output: &Output) {
             Some(problem),
         ),
     };
-    // The filter applies to the whole subscriber (fc's is its only layer): cheaper
-    // per span and event than a per-layer filter.
+    #[cfg(feature = "otel")]
+    let otel = otel.then(crate::otel::layer);
+    #[cfg(not(feature = "otel"))]
+    let otel: Option<tracing_subscriber::layer::Identity> = None;
+    // The filter applies to the whole subscriber (fc's layers share it): cheaper per
+    // span and event than a filter per layer.
     let installed = tracing_subscriber::registry()
         .with(filter)
         .with(layer(output.clone()))
+        .with(otel)
         .try_init()
         .is_ok();
     if let (true, Some(problem)) = (installed, problem) {
