@@ -60,6 +60,10 @@ pub use fc_core::{
 #[doc(inline)]
 pub use fc_core::events;
 
+#[cfg(feature = "ws")]
+#[doc(inline)]
+pub use fc_core::ws;
+
 /// What the attributes and [`routes!`] expand to. Not public API.
 #[doc(hidden)]
 pub mod __private {

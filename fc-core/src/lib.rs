@@ -60,6 +60,9 @@ mod routes;
 mod server;
 mod state;
 pub mod testing;
+mod upgrade;
+#[cfg(feature = "ws")]
+pub mod ws;
 
 pub use app::{App, DEFAULT_BODY_LIMIT, DEFAULT_DRAIN_TIME, DEFAULT_RUNTIME_NAME};
 pub use bytes::Bytes;

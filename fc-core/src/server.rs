@@ -16,6 +16,7 @@ use tower::ServiceExt;
 
 use crate::app::App;
 use crate::log::Output;
+use crate::upgrade;
 
 /// What the loop needs besides the listener and the app.
 pub(crate) struct Settings {
@@ -84,7 +85,12 @@ pub(crate) async fn serve(
 /// starts, until its requests in flight are answered.
 fn handle_connection(stream: TcpStream, app: Router, mut watcher: Watcher) {
     let _ = stream.set_nodelay(true);
-    let hyper_service = hyper::service::service_fn(move |req: Request<Incoming>| {
+    // The IO outlives this task when the connection is upgraded (a WebSocket): it
+    // holds a watcher, and the invocation of the upgrade (`upgrade`).
+    let io = upgrade::Io::new(stream, watcher.clone());
+    let slot = io.slot();
+    let hyper_service = hyper::service::service_fn(move |mut req: Request<Incoming>| {
+        slot.offer(&mut req);
         app.clone().oneshot(req.map(axum::body::Body::new))
     });
     let mut http = hyper::server::conn::http1::Builder::new();
@@ -98,7 +104,7 @@ fn handle_connection(stream: TcpStream, app: Router, mut watcher: Watcher) {
     // With upgrades, an HTTP function's `101 Switching Protocols` hands the socket to
     // the app (WebSocket).
     let connection = http
-        .serve_connection(TokioIo::new(stream), hyper_service)
+        .serve_connection(TokioIo::new(io), hyper_service)
         .with_upgrades();
     tokio::spawn(async move {
         let mut connection = std::pin::pin!(connection);
@@ -141,7 +147,8 @@ impl Drain {
 }
 
 /// Held by work a shutdown waits for.
-struct Watcher(watch::Receiver<bool>);
+#[derive(Clone)]
+pub(crate) struct Watcher(watch::Receiver<bool>);
 
 impl Watcher {
     /// Completes once a shutdown has started.

@@ -27,6 +27,7 @@ use crate::log::Output;
 use crate::log::marker::MarkerGuard;
 use crate::panic::catching;
 use crate::routes::BoxFuture;
+use crate::upgrade::{self, Parked};
 
 /// What every invocation needs, built once.
 pub(crate) struct Shared {
@@ -108,6 +109,9 @@ where
         // ERROR level so that no RUST_LOG filter drops the span and, with it, the
         // request id on the user's own log lines.
         let span = tracing::error_span!("fc_invocation", request_id = %context.request_id());
+        // Where a `101 Switching Protocols` parks the invocation (`upgrade`); only on
+        // requests that ask for an upgrade.
+        let slot = req.extensions_mut().remove::<upgrade::Slot>();
         req.extensions_mut().insert(kind);
         req.extensions_mut().insert(context.clone());
         let inner: Oneshot<S, Request> = self.inner.clone().oneshot(req);
@@ -137,7 +141,19 @@ where
                     // The handler's future is dropped: it stops at its next await.
                     Err(_elapsed) => timed_out(&context).into_response(),
                 };
-                Ok(InvocationBody::wrap(finish(policy, response), guard))
+                let response = finish(policy, response);
+                // A `101 Switching Protocols` (only a forwarded response keeps one) hands
+                // the connection to the app: the invocation lasts until the socket
+                // closes, so its End marker and span stay with the connection.
+                let guard = match slot {
+                    Some(slot) if response.status() == StatusCode::SWITCHING_PROTOCOLS => {
+                        let deadline = deadline.map(Into::into);
+                        slot.park(Parked::new(guard, Span::current(), context, deadline));
+                        None
+                    }
+                    _ => guard,
+                };
+                Ok(InvocationBody::wrap(response, guard))
             }
             .instrument(span),
         )
