@@ -72,13 +72,12 @@ impl ServerHandler for Tools {
         ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
     }
 
-    /// MCP 2026-07-28 has no sessions (and no `initialize`), and FC's session affinity
-    /// reads `Mcp-Session-Id` from the initialize response: this server speaks the
-    /// versions that have them, and clients that also speak 2026-07-28 fall back.
+    /// FC's MCP Streamable HTTP affinity is built on protocol versions 2025-03-26 and
+    /// 2025-06-18: it reads `Mcp-Session-Id` from the initialize response. Newer
+    /// versions change the handshake (2026-07-28 drops sessions), so this server
+    /// offers those FC documents; a client that prefers a newer one settles on them.
     fn supported_protocol_versions(&self) -> Cow<'static, [ProtocolVersion]> {
-        Cow::Borrowed(ProtocolVersion::known_up_to(
-            &ProtocolVersion::LATEST_WITH_INITIALIZE,
-        ))
+        Cow::Borrowed(ProtocolVersion::known_up_to(&ProtocolVersion::V_2025_06_18))
     }
 }
 

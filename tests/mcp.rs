@@ -14,7 +14,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use common::{Req, Server, start};
 use rmcp::ServiceExt;
-use rmcp::model::{CallToolRequestParams, ClientConfig};
+use rmcp::model::{CallToolRequestParams, ClientConfig, ProtocolVersion};
 use rmcp::service::{RoleClient, RunningService};
 use rmcp::transport::StreamableHttpClientTransport;
 
@@ -111,6 +111,8 @@ async fn initialize_list_tools_and_call_them() {
 
     let info = client.peer_info().expect("the server's initialize result");
     assert!(info.capabilities.tools.is_some(), "{info:?}");
+    // A version FC's affinity is documented for, though the client offers a newer one.
+    assert_eq!(info.protocol_version, ProtocolVersion::V_2025_06_18);
     let mut names: Vec<String> = client
         .list_all_tools()
         .await
