@@ -332,6 +332,15 @@ async fn a_panicking_socket_ends_alone_and_is_logged_with_its_request_id() {
     })
     .await;
     assert_markers(&server, "ws-panic", &invoke_markers("ws-panic"));
+    // Without fc's helper (axum's own task): the socket ends alone too, with its End.
+    let (mut plain, _) = connect(&server, "/plain", &[("x-fc-request-id", "ws-panic-plain")]).await;
+    plain.send(Message::text("panic")).await.expect("send");
+    assert!(!got_close_frame(&mut plain).await);
+    eventually("the End marker of the panicked plain socket", || {
+        has_end(&server, "ws-panic-plain")
+    })
+    .await;
+    assert_markers(&server, "ws-panic-plain", &invoke_markers("ws-panic-plain"));
     let lines = log_lines("ws-panic");
     assert!(
         lines

@@ -1,5 +1,5 @@
 //! WebSocket routes in HTTP functions (feature `ws`): axum's own
-//! [`WebSocketUpgrade`](axum::extract::ws::WebSocketUpgrade) works unchanged, and
+//! [`WebSocketUpgrade`] works unchanged, and
 //! [`on_upgrade`] runs the socket's task inside its invocation.
 //!
 //! fc serves a WebSocket as one invocation: `FC Invoke Start` when the upgrade request
