@@ -46,6 +46,10 @@
 //!   invocations;
 //! - [`#[fc::pre_stop]`](macro@pre_stop) and [`#[fc::pre_freeze]`](macro@pre_freeze):
 //!   the lifecycle hooks FC calls before it stops or freezes the instance.
+//!
+//! Cargo features: `events` (default) adds `fc::events`, the typed trigger events;
+//! `ws` adds WebSocket routes in HTTP functions (axum's `ws` feature, and `fc::ws`);
+//! `mcp` only builds the `mcp` example (an MCP server on `rmcp`) and its test.
 
 #[doc(inline)]
 pub use fc_macros::{http, initialize, invoke, pre_freeze, pre_stop, routes};
@@ -73,6 +77,9 @@ pub use fc_core::grpc;
 #[cfg(feature = "otel")]
 #[doc(inline)]
 pub use fc_core::otel;
+#[cfg(feature = "ws")]
+#[doc(inline)]
+pub use fc_core::ws;
 
 /// What the attributes and [`routes!`] expand to. Not public API.
 #[doc(hidden)]

@@ -160,8 +160,9 @@ impl App {
         self
     }
 
-    /// How long a shutdown (SIGTERM, SIGINT) lets invocations in flight finish before
-    /// the server returns anyway, with a warning (default 10 s).
+    /// How long a shutdown (SIGTERM, SIGINT) lets invocations in flight (open
+    /// WebSockets included) finish before the server returns anyway, with a warning
+    /// (default 10 s).
     pub fn drain_time(mut self, drain_time: Duration) -> Self {
         self.drain_time = drain_time;
         self
@@ -170,8 +171,8 @@ impl App {
     /// Whether fc answers FC itself when an invocation outlives the function's
     /// timeout (`x-fc-function-timeout`, counted from the request's arrival): 404 with
     /// `errorType` `FunctionTimeout`, logged, with the End marker. On by default; the
-    /// handler's future is dropped at that point. Without the header there is no
-    /// deadline.
+    /// handler's future is dropped at that point. An upgraded connection (WebSocket)
+    /// is closed then, without a close frame. Without the header there is no deadline.
     pub fn enforce_deadline(mut self, enforce: bool) -> Self {
         self.enforce_deadline = enforce;
         self

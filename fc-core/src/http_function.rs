@@ -9,7 +9,7 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, OriginalUri, Request};
 use axum::response::Response;
 use http::header::{CONNECTION, CONTENT_DISPOSITION, CONTENT_LENGTH, DATE, SERVER};
-use http::{HeaderMap, HeaderName, Uri};
+use http::{HeaderMap, HeaderName, StatusCode, Uri};
 use tokio::sync::OnceCell;
 use tower::ServiceExt;
 
@@ -62,7 +62,8 @@ impl HttpFunction {
             Ok(response) => response,
             Err(never) => match never {},
         };
-        sanitize(response.headers_mut());
+        let status = response.status();
+        sanitize(status, response.headers_mut());
         response
     }
 }
@@ -106,10 +107,16 @@ pub(crate) fn strip_base_path(req: &mut Request, base: Option<&str>) {
 
 /// Drops the response headers FC does not allow a function to send (contract §5),
 /// naming them in a debug line, and warns when the rest exceed FC's 8 KB.
-pub(crate) fn sanitize(headers: &mut HeaderMap) {
+///
+/// A `101 Switching Protocols` keeps `connection` (a WebSocket handshake needs
+/// `Connection: upgrade`, contract §10); `upgrade` and `sec-websocket-*` are never
+/// dropped.
+pub(crate) fn sanitize(status: StatusCode, headers: &mut HeaderMap) {
+    let switching = status == StatusCode::SWITCHING_PROTOCOLS;
     let forbidden = |name: &HeaderName, headers: &HeaderMap| {
         name.as_str().starts_with("x-fc-")
-            || [CONNECTION, CONTENT_LENGTH, DATE, SERVER].contains(name)
+            || (name == CONNECTION && !switching)
+            || [CONTENT_LENGTH, DATE, SERVER].contains(name)
             || name.as_str() == "keep-alive"
             || (name == CONTENT_DISPOSITION
                 && headers.get_all(name).iter().any(|v| {
@@ -210,21 +217,49 @@ mod tests {
                 HeaderValue::from_static(value),
             );
         }
-        sanitize(&mut headers);
+        let mut switching = headers.clone();
+        sanitize(StatusCode::OK, &mut headers);
         let mut left: Vec<&str> = headers.keys().map(HeaderName::as_str).collect();
         left.sort_unstable();
         assert_eq!(left, ["content-type", "set-cookie", "x-request-id"]);
+
+        // A WebSocket handshake keeps its `Connection: upgrade` and the rest of it.
+        for (name, value) in [
+            ("upgrade", "websocket"),
+            ("sec-websocket-accept", "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="),
+            ("sec-websocket-protocol", "chat"),
+        ] {
+            switching.insert(
+                HeaderName::from_static(name),
+                HeaderValue::from_static(value),
+            );
+        }
+        sanitize(StatusCode::SWITCHING_PROTOCOLS, &mut switching);
+        let mut left: Vec<&str> = switching.keys().map(HeaderName::as_str).collect();
+        left.sort_unstable();
+        assert_eq!(
+            left,
+            [
+                "connection",
+                "content-type",
+                "sec-websocket-accept",
+                "sec-websocket-protocol",
+                "set-cookie",
+                "upgrade",
+                "x-request-id"
+            ]
+        );
 
         let mut attachment = HeaderMap::new();
         attachment.insert(
             CONTENT_DISPOSITION,
             HeaderValue::from_static("Attachment; filename=a.txt"),
         );
-        sanitize(&mut attachment);
+        sanitize(StatusCode::OK, &mut attachment);
         assert!(attachment.is_empty());
         let mut inline = HeaderMap::new();
         inline.insert(CONTENT_DISPOSITION, HeaderValue::from_static("inline"));
-        sanitize(&mut inline);
+        sanitize(StatusCode::OK, &mut inline);
         assert_eq!(inline.len(), 1);
     }
 }

@@ -11,7 +11,9 @@
 //! An event invocation, `POST /invoke`, in the order its modules see it:
 //!
 //! 1. `server`: the accept loop hands each connection to `handle_connection`, which
-//!    serves it with hyper (keep-alive, no idle timeout, no `date` header).
+//!    serves it with hyper (keep-alive, no idle timeout, no `date` header, upgrades)
+//!    over an `upgrade::Io`: the connection's stream, with the slot where an upgraded
+//!    invocation (a WebSocket) is kept until the socket closes.
 //! 2. `layers::stack` (assembled by `app::App::into_router`) is the service each request
 //!    goes through, outermost first:
 //!    - `layers::invocation`: `dispatch::classify` names the request's `Kind` from
@@ -29,17 +31,20 @@
 //! 3. On the way back, `layers::invocation`'s `finish` logs the failure report an
 //!    `error::Failure` left in the response, and writes the status and
 //!    `x-fc-status` (the only place that does); the End marker prints when the
-//!    response body is done (`InvocationBody`). With the `otel` feature,
-//!    `otel::InvocationTrace` wraps all of this: the invocation's OpenTelemetry span
-//!    starts with the request, is the current context while it runs, and is ended
-//!    and exported (with every span pending) before the response is returned.
+//!    response body is done (`InvocationBody`), or, for a `101 Switching Protocols`,
+//!    when the upgraded socket closes or reaches the deadline (`upgrade::Parked`).
+//!    With the `otel` feature, `otel::InvocationTrace` wraps all of this: the
+//!    invocation's OpenTelemetry span starts with the request, is the current context
+//!    while it runs, and is ended and exported (with every span pending) before the
+//!    response is returned.
 //!
 //! `POST /initialize` and the hooks (`GET /pre-stop`, `GET /pre-freeze`) take the
 //! same path with their own policy. An HTTP function's request (`Kind::Http`) keeps
 //! its headers, and the endpoint hands it to `http_function::HttpFunction`, which
 //! builds the user's app once, strips FC's base path, forwards the request whole and
-//! drops the response headers FC forbids; `extract` makes `Context` and `State<T>`
-//! axum extractors. `log` writes all of it in FC's line format (`log::format`,
+//! drops the response headers FC forbids (a `101` keeps `connection`); `extract` makes
+//! `Context` and `State<T>` axum extractors, and `ws` (feature `ws`) runs a WebSocket's
+//! task in its invocation. `log` writes all of it in FC's line format (`log::format`,
 //! `log::time`) to an `log::Output`.
 //!
 //! With the `http2` feature, `server` tells HTTP/1.1 and h2c (HTTP/2 with prior
@@ -77,6 +82,9 @@ mod server;
 mod state;
 pub mod testing;
 mod trace_context;
+mod upgrade;
+#[cfg(feature = "ws")]
+pub mod ws;
 
 pub use app::{App, DEFAULT_BODY_LIMIT, DEFAULT_DRAIN_TIME, DEFAULT_RUNTIME_NAME};
 pub use bytes::Bytes;

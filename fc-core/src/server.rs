@@ -16,6 +16,7 @@ use tower::Service;
 use crate::app::App;
 use crate::layers::Stack;
 use crate::log::Output;
+use crate::upgrade;
 
 /// What the loop needs besides the listener and the app.
 pub(crate) struct Settings {
@@ -163,20 +164,25 @@ fn handle_connection(
     mut watcher: Watcher,
 ) {
     let _ = stream.set_nodelay(true);
+    // The IO outlives this task when the connection is upgraded (a WebSocket): it
+    // holds a watcher, and the invocation of the upgrade (`upgrade`).
+    let io = upgrade::Io::new(stream, watcher.clone());
+    let slot = io.slot();
     // The stack is always ready (its services say so): each request is one `call`,
     // with no router in front.
-    let hyper_service = hyper::service::service_fn(move |req: Request<Incoming>| {
+    let hyper_service = hyper::service::service_fn(move |mut req: Request<Incoming>| {
+        slot.offer(&mut req);
         app.clone().call(req.map(axum::body::Body::new))
     });
     // With upgrades, an HTTP function's `101 Switching Protocols` hands the socket to
     // the app (WebSocket).
     #[cfg(not(feature = "http2"))]
     let connection = http
-        .serve_connection(TokioIo::new(stream), hyper_service)
+        .serve_connection(TokioIo::new(io), hyper_service)
         .with_upgrades();
     #[cfg(feature = "http2")]
     let connection = http
-        .serve_connection_with_upgrades(TokioIo::new(stream), hyper_service)
+        .serve_connection_with_upgrades(TokioIo::new(io), hyper_service)
         .into_owned();
     tokio::spawn(async move {
         let mut connection = std::pin::pin!(connection);
@@ -219,7 +225,8 @@ impl Drain {
 }
 
 /// Held by work a shutdown waits for.
-struct Watcher(watch::Receiver<bool>);
+#[derive(Clone)]
+pub(crate) struct Watcher(watch::Receiver<bool>);
 
 impl Watcher {
     /// Completes once a shutdown has started.

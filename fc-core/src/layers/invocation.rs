@@ -28,6 +28,7 @@ use crate::log::Output;
 use crate::log::marker::MarkerGuard;
 use crate::panic::catching;
 use crate::routes::BoxFuture;
+use crate::upgrade::{self, Parked};
 
 /// The name of the span that carries the request id.
 pub(crate) const SPAN_NAME: &str = "fc_invocation";
@@ -130,6 +131,9 @@ where
             &self.shared.instance,
             span.clone(),
         );
+        // Where a `101 Switching Protocols` parks the invocation (`upgrade`); only on
+        // requests that ask for an upgrade.
+        let slot = req.extensions_mut().remove::<upgrade::Slot>();
         req.extensions_mut().insert(kind);
         req.extensions_mut().insert(context.clone());
         let inner: Oneshot<S, Request> = self.inner.clone().oneshot(req);
@@ -159,8 +163,25 @@ where
                     // The handler's future is dropped: it stops at its next await.
                     Err(_elapsed) => timed_out(&context).into_response(),
                 };
+                let response = finish(policy, response);
+                // A `101 Switching Protocols` (only a forwarded response keeps one) hands
+                // the connection to the app: the invocation lasts until the socket
+                // closes, so its End marker and span stay with the connection.
+                let guard = match slot {
+                    Some(slot) if response.status() == StatusCode::SWITCHING_PROTOCOLS => {
+                        let deadline = deadline.map(Into::into);
+                        slot.park(Parked::new(
+                            guard,
+                            Span::current(),
+                            context.clone(),
+                            deadline,
+                        ));
+                        None
+                    }
+                    _ => guard,
+                };
                 let grpc = policy.grpc.then_some(context);
-                Ok(InvocationBody::wrap(finish(policy, response), guard, grpc))
+                Ok(InvocationBody::wrap(response, guard, grpc))
             }
             .instrument(span),
         );
