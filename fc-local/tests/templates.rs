@@ -41,7 +41,13 @@ fn every_template_file_is_tested_here() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/new/templates/triggers");
     let mut files: Vec<String> = std::fs::read_dir(dir)
         .expect("the templates")
-        .map(|entry| entry.expect("an entry").file_name().to_string_lossy().into_owned())
+        .map(|entry| {
+            entry
+                .expect("an entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
         .collect();
     files.sort();
     let this = include_str!("templates.rs");

@@ -74,11 +74,10 @@ fn create(args: &Args) -> Result<Crate, String> {
     };
     check_name(&name)?;
     let kind = match (&args.event, args.http) {
-        (Some(trigger), _) => {
-            Kind::Trigger(template::trigger(trigger).ok_or_else(|| {
-                format!("no template for the trigger `{trigger}`")
-            })?)
-        }
+        (Some(trigger), _) => Kind::Trigger(
+            template::trigger(trigger)
+                .ok_or_else(|| format!("no template for the trigger `{trigger}`"))?,
+        ),
         (None, true) => Kind::Http,
         (None, false) => Kind::Event,
     };

@@ -203,11 +203,20 @@ impl Crate {
         ];
         let file = |template: &str| render(template, &vars);
         vec![
-            ("Cargo.toml", file(include_str!("templates/Cargo.toml.tmpl"))),
+            (
+                "Cargo.toml",
+                file(include_str!("templates/Cargo.toml.tmpl")),
+            ),
             ("src/main.rs", main.to_owned()),
             ("s.yaml", file(s_yaml).trim_end().to_owned() + "\n"),
-            ("Dockerfile", file(include_str!("templates/Dockerfile.tmpl"))),
-            (".dockerignore", include_str!("templates/dockerignore").to_owned()),
+            (
+                "Dockerfile",
+                file(include_str!("templates/Dockerfile.tmpl")),
+            ),
+            (
+                ".dockerignore",
+                include_str!("templates/dockerignore").to_owned(),
+            ),
             (".gitignore", include_str!("templates/gitignore").to_owned()),
             ("README.md", file(include_str!("templates/README.md.tmpl"))),
         ]
@@ -298,7 +307,10 @@ mod tests {
         for krate in every_crate() {
             for (path, text) in krate.files() {
                 assert!(!text.contains("{{"), "{path} of {krate:?}:\n{text}");
-                assert!(text.ends_with('\n'), "{path} of {krate:?} ends its last line");
+                assert!(
+                    text.ends_with('\n'),
+                    "{path} of {krate:?} ends its last line"
+                );
             }
         }
     }
@@ -323,7 +335,10 @@ mod tests {
             assert!(config.warnings.is_empty(), "{:?}", config.warnings);
             let container = s_yaml.contains("customContainerConfig:");
             assert_eq!(container, krate.container);
-            assert_eq!(s_yaml.contains("code: ./target/fc/code.zip"), !krate.container);
+            assert_eq!(
+                s_yaml.contains("code: ./target/fc/code.zip"),
+                !krate.container
+            );
             assert_eq!(
                 s_yaml.contains("triggerType: http"),
                 krate.kind == Kind::Http
@@ -365,7 +380,9 @@ mod tests {
         krate.fc = FcSource::Path(r#"/w/a "b"\c"#.to_owned());
         assert!(cargo_toml(&krate).contains(r#"fc-rs = { path = "/w/a \"b\"\\c" }"#));
         krate.fc = FcSource::Git("https://example.invalid/fc.git".to_owned());
-        assert!(cargo_toml(&krate).contains(r#"fc-rs = { git = "https://example.invalid/fc.git" }"#));
+        assert!(
+            cargo_toml(&krate).contains(r#"fc-rs = { git = "https://example.invalid/fc.git" }"#)
+        );
     }
 
     #[test]
