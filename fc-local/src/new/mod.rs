@@ -225,25 +225,28 @@ fn next_steps(krate: &Crate, path: &Path, ui: &Ui) {
         krate.name,
         path.display(),
     ));
+    let deploy = if krate.container {
+        "docker build -t <image> . && docker push <image> && s deploy".to_owned()
+    } else {
+        format!("fc-local package --bin {} && s deploy", krate.name)
+    };
+    let mut steps = krate.commands();
+    steps.push((deploy, "to FC: see README.md and s.yaml"));
+    let width = steps
+        .iter()
+        .map(|(c, _)| c.chars().count())
+        .max()
+        .unwrap_or(0);
     ui.out("Next:");
     ui.out(&format!("  cd {}", path.display()));
-    for (command, what) in krate.commands() {
+    for (command, what) in steps {
+        let pad = " ".repeat(width - command.chars().count());
         ui.out(&format!(
-            "  {}  {}",
+            "  {}{pad}  {}",
             ui.paint_out(Style::Bold, &command),
             ui.paint_out(Style::Dim, &format!("# {what}"))
         ));
     }
-    let deploy = if krate.container {
-        "  docker build -t <image> . && docker push <image> && s deploy".to_owned()
-    } else {
-        format!("  fc-local package --bin {} && s deploy", krate.name)
-    };
-    ui.out(&format!(
-        "{}  {}",
-        ui.paint_out(Style::Bold, &deploy),
-        ui.paint_out(Style::Dim, "# to FC (see README.md and s.yaml)")
-    ));
 }
 
 #[cfg(test)]

@@ -50,7 +50,9 @@ mod tests {
         assert_eq!(reply.message, "hello, FC!");
         assert_eq!(reply.request_id, resp.request_id());
         assert!(
-            resp.logs().iter().any(|l| l.ends_with("[INFO] greeting name=FC")),
+            resp.logs()
+                .iter()
+                .any(|l| l.ends_with("[INFO] greeting name=FC")),
             "{:?}",
             resp.logs()
         );

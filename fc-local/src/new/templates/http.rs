@@ -54,7 +54,9 @@ mod tests {
         assert_eq!(greeting.message, "hello, FC!");
         assert_eq!(greeting.request_id, resp.request_id());
         assert!(
-            resp.logs().iter().any(|l| l.ends_with("[INFO] greeting name=FC")),
+            resp.logs()
+                .iter()
+                .any(|l| l.ends_with("[INFO] greeting name=FC")),
             "{:?}",
             resp.logs()
         );

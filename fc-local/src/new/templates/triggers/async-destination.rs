@@ -37,10 +37,15 @@ mod tests {
         // What FC really sends (`fc-local invoke --example async-destination`).
         let resp = app.invoke(payloads::ASYNC_DESTINATION.bytes()).await;
         assert!(resp.is_success(), "{}", resp.text());
-        assert_eq!(resp.text(), "xxx after 3 attempts: FunctionResourceExhausted");
+        assert_eq!(
+            resp.text(),
+            "xxx after 3 attempts: FunctionResourceExhausted"
+        );
         assert!(
-            resp.logs().iter().any(|l| l.contains("asynchronous invocation recorded")
-                && l.contains("condition=FunctionResourceExhausted")),
+            resp.logs()
+                .iter()
+                .any(|l| l.contains("asynchronous invocation recorded")
+                    && l.contains("condition=FunctionResourceExhausted")),
             "{:?}",
             resp.logs()
         );

@@ -44,7 +44,9 @@ mod tests {
             ]
         );
         assert!(
-            resp.logs().iter().any(|l| l.contains("CDN event") && l.contains("event=CachedObjectsRefreshed")),
+            resp.logs()
+                .iter()
+                .any(|l| l.contains("CDN event") && l.contains("event=CachedObjectsRefreshed")),
             "{:?}",
             resp.logs()
         );

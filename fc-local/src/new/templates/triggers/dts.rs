@@ -9,12 +9,21 @@ async fn on_changes(batch: CloudEventBatch<DtsData>) -> Vec<String> {
     let mut changes = Vec::new();
     for event in batch {
         let change = event.data;
-        let table = format!("{}.{}", change.schema.database_name, change.schema.table_name);
+        let table = format!(
+            "{}.{}",
+            change.schema.database_name, change.schema.table_name
+        );
         let mut columns = Vec::new();
         for field in &change.schema.record_fields {
             let name = field.field_name.as_str();
-            let before = change.before_image.as_ref().and_then(|image| image.get(name)?.text());
-            let after = change.after_image.as_ref().and_then(|image| image.get(name)?.text());
+            let before = change
+                .before_image
+                .as_ref()
+                .and_then(|image| image.get(name)?.text());
+            let after = change
+                .after_image
+                .as_ref()
+                .and_then(|image| image.get(name)?.text());
             if before != after {
                 let show = |value: Option<String>| value.unwrap_or_else(|| "NULL".to_owned());
                 columns.push(format!("{name}: {} -> {}", show(before), show(after)));
@@ -26,7 +35,11 @@ async fn on_changes(batch: CloudEventBatch<DtsData>) -> Vec<String> {
             changed = %columns.join("; "),
             "row changed"
         );
-        changes.push(format!("{} {table}: {}", change.operation_type, columns.join("; ")));
+        changes.push(format!(
+            "{} {table}: {}",
+            change.operation_type,
+            columns.join("; ")
+        ));
     }
     changes
 }
@@ -52,7 +65,9 @@ mod tests {
             ["UPDATE hangzhou--test-db.message_info: topic: hello -> bye"]
         );
         assert!(
-            resp.logs().iter().any(|l| l.contains("row changed") && l.contains("operation=UPDATE")),
+            resp.logs()
+                .iter()
+                .any(|l| l.contains("row changed") && l.contains("operation=UPDATE")),
             "{:?}",
             resp.logs()
         );

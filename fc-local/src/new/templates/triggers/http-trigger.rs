@@ -17,7 +17,12 @@ async fn on_request(event: HttpTriggerEvent) -> Result<HttpTriggerResponse, fc::
     );
     Ok(HttpTriggerResponse::builder()
         .header("content-type", "text/plain; charset=utf-8")
-        .body(format!("{} {}: {} bytes\n", http.method, http.path, body.len()))
+        .body(format!(
+            "{} {}: {} bytes\n",
+            http.method,
+            http.path,
+            body.len()
+        ))
         .build())
 }
 
@@ -41,7 +46,9 @@ mod tests {
         assert_eq!(answer.status_code, 200);
         assert_eq!(answer.body, "GET /example: 9 bytes\n");
         assert!(
-            resp.logs().iter().any(|l| l.contains("request") && l.contains("path=/example")),
+            resp.logs()
+                .iter()
+                .any(|l| l.contains("request") && l.contains("path=/example")),
             "{:?}",
             resp.logs()
         );

@@ -32,7 +32,9 @@ mod tests {
         assert!(resp.is_success(), "{}", resp.text());
         assert_eq!(resp.text(), "hello topic");
         assert!(
-            resp.logs().iter().any(|l| l.contains("message received") && l.contains("topic=test-topic")),
+            resp.logs()
+                .iter()
+                .any(|l| l.contains("message received") && l.contains("topic=test-topic")),
             "{:?}",
             resp.logs()
         );

@@ -39,7 +39,10 @@ mod tests {
             ["testTopic/testMq4****: hello mq4Iot pub sub msg"]
         );
         assert!(
-            resp.logs().iter().any(|l| l.contains("message received") && l.contains("client=consumerGroupID@@@xxx")),
+            resp.logs()
+                .iter()
+                .any(|l| l.contains("message received")
+                    && l.contains("client=consumerGroupID@@@xxx")),
             "{:?}",
             resp.logs()
         );

@@ -40,7 +40,9 @@ mod tests {
             [r#"{"Hello":"RabbitMQ"}"#, r#"{"Hello":"RabbitMQ"}"#]
         );
         assert!(
-            resp.logs().iter().any(|l| l.contains("message received") && l.contains("routing_key=housekeeping")),
+            resp.logs()
+                .iter()
+                .any(|l| l.contains("message received") && l.contains("routing_key=housekeeping")),
             "{:?}",
             resp.logs()
         );

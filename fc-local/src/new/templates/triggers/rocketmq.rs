@@ -39,7 +39,9 @@ mod tests {
         assert!(resp.is_success(), "{}", resp.text());
         assert_eq!(resp.json::<Vec<String>>(), ["TEST"]);
         assert!(
-            resp.logs().iter().any(|l| l.contains("message received") && l.contains("topic=TopicName")),
+            resp.logs()
+                .iter()
+                .any(|l| l.contains("message received") && l.contains("topic=TopicName")),
             "{:?}",
             resp.logs()
         );

@@ -58,7 +58,9 @@ mod tests {
         assert_eq!(batch.begin_cursor, "MTUyOTQ4MDIwOTY1NTk3ODQ2Mw==");
         assert_eq!(batch.end_cursor, "MTUyOTQ4MDIwOTY1NTk3ODQ2NA==");
         assert!(
-            resp.logs().iter().any(|l| l.contains("logs to process") && l.contains("logstore=log-en")),
+            resp.logs()
+                .iter()
+                .any(|l| l.contains("logs to process") && l.contains("logstore=log-en")),
             "{:?}",
             resp.logs()
         );

@@ -12,7 +12,11 @@ async fn on_rows(Cbor(event): Cbor<TablestoreEvent>) -> Vec<String> {
             .iter()
             .map(|pk| format!("{}={}", pk.column_name, pk.value))
             .collect();
-        let columns: Vec<&str> = record.columns.iter().map(|c| c.column_name.as_str()).collect();
+        let columns: Vec<&str> = record
+            .columns
+            .iter()
+            .map(|c| c.column_name.as_str())
+            .collect();
         tracing::info!(
             change = %record.r#type,
             key = %key.join(","),
@@ -42,10 +46,14 @@ mod tests {
         assert!(resp.is_success(), "{}", resp.text());
         assert_eq!(
             resp.json::<Vec<String>>(),
-            ["PutRow pk_0=1506416585881590900,pk_1=2017-09-26 17:03:05.8815909 +0800 CST,pk_2=1506416585741000"]
+            [
+                "PutRow pk_0=1506416585881590900,pk_1=2017-09-26 17:03:05.8815909 +0800 CST,pk_2=1506416585741000"
+            ]
         );
         assert!(
-            resp.logs().iter().any(|l| l.contains("row changed") && l.contains("columns=attr_0,attr_1")),
+            resp.logs()
+                .iter()
+                .any(|l| l.contains("row changed") && l.contains("columns=attr_0,attr_1")),
             "{:?}",
             resp.logs()
         );
