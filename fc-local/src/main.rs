@@ -11,6 +11,8 @@
 //!   FC's contract, one line per check.
 //! - `fc-local package --bin <name>`: the code package, `bootstrap` in a zip.
 //! - `fc-local examples [<trigger>]`: the real trigger payloads `--example` sends.
+//! - `fc-local new <path> [--http | --event <trigger>] [--container]`: a new function
+//!   crate that builds, passes its tests and `check` as it is (see [`new`]).
 //!
 //! With an `s.yaml` in the current directory (or `--config PATH`), the function is run
 //! as its first `fc3` resource configures it: memory, timeout, environment, hooks,
@@ -35,6 +37,7 @@ mod identity;
 mod invoke;
 mod logs;
 mod marker;
+mod new;
 mod package;
 mod payloads;
 mod request;
@@ -61,6 +64,7 @@ pub(crate) const EXIT_ERROR: u8 = 2;
     about = "Run Alibaba Cloud Function Compute custom runtimes locally, check them against \
              FC's contract, and package them",
     after_help = "Examples:\n  \
+        fc-local new my-function\n  \
         fc-local invoke --data '{\"name\": \"FC\"}' -- cargo run --example hello\n  \
         fc-local invoke --example oss -- cargo run -q\n  \
         fc-local serve --http -- target/debug/examples/http\n  \
@@ -96,6 +100,9 @@ enum Command {
     Package(package::Args),
     /// List the real trigger payloads `--example` sends, or write one to stdout
     Examples(ExamplesArgs),
+    /// Create a function crate that builds, passes its tests and `check` as it is:
+    /// an event function, an HTTP function (--http) or one for a trigger (--event)
+    New(new::Args),
 }
 
 #[derive(Debug, clap::Args)]
@@ -212,6 +219,7 @@ fn main() -> ExitCode {
             Command::Check(args) => check::run(args, ui).await,
             Command::Package(args) => package::run(&args, &ui),
             Command::Examples(args) => examples(&args, &ui),
+            Command::New(args) => new::run(&args, &ui),
         }
     });
     // Tasks still reading a pipe of a process that outlived us must not hold us up.
