@@ -71,7 +71,7 @@ impl Checker {
         if !(200..400).contains(&status) {
             problems.push(format!(
                 "answered {status}; FC passes 200–399 and otherwise takes the instance for \
-                 failed {}",
+                 failed ({})",
                 snippet(&reply.text())
             ));
         }
@@ -88,7 +88,10 @@ impl Checker {
             );
             (Verdict::Pass, why)
         } else {
-            (Verdict::Fail, format!("GET {path}: {}", problems.join("; ")))
+            (
+                Verdict::Fail,
+                format!("GET {path}: {}", problems.join("; ")),
+            )
         }
     }
 }

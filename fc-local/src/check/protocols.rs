@@ -74,8 +74,7 @@ impl Checker {
                 .to_ascii_lowercase()
         };
         let connection = header(CONNECTION);
-        if !connection.split(',').any(|t| t.trim() == "upgrade") || header(UPGRADE) != "websocket"
-        {
+        if !connection.split(',').any(|t| t.trim() == "upgrade") || header(UPGRADE) != "websocket" {
             let why = format!(
                 "the 101 lacks `Connection: upgrade` or `Upgrade: websocket` (got `{}`, `{}`)",
                 header(CONNECTION),
@@ -154,12 +153,15 @@ impl Checker {
             ));
         }
         if !problems.is_empty() {
-            return (Verdict::Fail, format!("GET {path}: {}", problems.join("; ")));
+            return (
+                Verdict::Fail,
+                format!("GET {path}: {}", problems.join("; ")),
+            );
         }
         let why = format!(
             "GET {path} upgraded (101, Connection: upgrade, Upgrade: websocket), a text \
-             message was answered ({}), Invoke Start at the upgrade and End after the close",
-            snippet(&answer)
+             message was answered (`{}`), Invoke Start at the upgrade and End after the close",
+            answer.chars().take(60).collect::<String>()
         );
         (Verdict::Pass, why)
     }
