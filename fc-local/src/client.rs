@@ -101,7 +101,7 @@ pub(crate) struct H2 {
 
 impl H2 {
     /// Opens the connection: the client preface goes out at once; whether the
-    /// function speaks HTTP/2 shows at the first request ([`speaks_http1`] tells why
+    /// function speaks HTTP/2 shows at the first request ([`refuses_h2c`] tells why
     /// not).
     pub(crate) async fn connect(addr: SocketAddr) -> Result<H2, String> {
         let stream = tcp(addr).await?;
@@ -158,26 +158,49 @@ impl H2 {
     }
 }
 
-/// Why the function at `addr` is not an HTTP/2 server, when it speaks HTTP/1 instead
-/// (it answers the HTTP/2 preface with an HTTP/1 status line, or closes the
-/// connection without a byte): None when it answers otherwise (an HTTP/2 server
-/// sends its SETTINGS).
-pub(crate) async fn speaks_http1(addr: SocketAddr) -> Option<String> {
+/// Why the function at `addr` is not an HTTP/2 server, when it is not: it answers the
+/// HTTP/2 client preface with anything but a SETTINGS frame (which an HTTP/2 server
+/// sends first), such as an HTTP/1 status line, or closes the connection.
+pub(crate) async fn refuses_h2c(addr: SocketAddr) -> Option<String> {
     const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+    /// A frame header's length, and where its type is.
+    const FRAME_HEADER: usize = 9;
+    const TYPE: usize = 3;
+    const SETTINGS: u8 = 0x4;
     let mut stream = tcp(addr).await.ok()?;
     stream.write_all(PREFACE).await.ok()?;
-    let mut first = [0u8; 16];
-    let read = tokio::time::timeout(CONNECT_TIMEOUT, stream.read(&mut first)).await;
-    match read {
-        Ok(Ok(0)) | Ok(Err(_)) => Some("it closed the connection at the HTTP/2 preface".into()),
-        Ok(Ok(n)) if first[..n].starts_with(b"HTTP/") => {
-            let line = String::from_utf8_lossy(&first[..n]);
-            Some(format!(
-                "it answered the HTTP/2 preface in HTTP/1 (`{}`)",
-                line.lines().next().unwrap_or_default().trim()
-            ))
+    let mut first = [0u8; 64];
+    let mut n = 0;
+    let read = tokio::time::timeout(CONNECT_TIMEOUT, async {
+        while n < FRAME_HEADER {
+            match stream.read(&mut first[n..]).await {
+                Ok(0) | Err(_) => break,
+                Ok(more) => n += more,
+            }
         }
-        _ => None,
+    })
+    .await;
+    let first = &first[..n];
+    if read.is_err() && first.is_empty() {
+        // Silent: waiting for more of a request, as an HTTP/1 server would.
+        return Some("it answered nothing to the HTTP/2 preface".into());
+    }
+    if first.len() > TYPE && first[TYPE] == SETTINGS {
+        return None;
+    }
+    if first.is_empty() {
+        return Some("it closed the connection at the HTTP/2 preface".into());
+    }
+    let text = String::from_utf8_lossy(first);
+    let line = text.lines().next().unwrap_or_default().trim();
+    if first.starts_with(b"HTTP/") {
+        Some(format!(
+            "it answered the HTTP/2 preface in HTTP/1 (`{line}`)"
+        ))
+    } else {
+        Some(format!(
+            "it answered the HTTP/2 preface with something other than HTTP/2 (`{line}`)"
+        ))
     }
 }
 

@@ -215,3 +215,54 @@ fn websockets_and_h2c_streams_go_through_serve_http() {
     );
     assert!(stderr.contains("\nGET /some/path?a=1 1-"), "{stderr}");
 }
+
+#[test]
+fn serve_closes_a_websocket_at_the_function_timeout_as_fc_does() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+
+    let wire = wire_example();
+    let serving = Serving::start(&["--http", "--timeout", "1", "--", wire.to_str().unwrap()]);
+    let addr = serving
+        .url
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (id, close_frame) = runtime.block_on(async {
+        let stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        let (mut socket, response) =
+            tokio_tungstenite::client_async(format!("ws://{addr}/ws"), stream)
+                .await
+                .unwrap();
+        let id = response.headers()["x-fc-request-id"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        socket.send(Message::text("still here")).await.unwrap();
+        assert_eq!(
+            socket.next().await.unwrap().unwrap(),
+            Message::text("still here")
+        );
+        // The client never closes: the socket ends when fc-local cuts it.
+        let mut close_frame = false;
+        while let Some(Ok(message)) = socket.next().await {
+            close_frame |= message.is_close();
+        }
+        (id, close_frame)
+    });
+    // FC drops the connection without a close frame: clients see 1006.
+    assert!(!close_frame);
+    let (code, stderr) = serving.interrupt();
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "GET /ws {id} switched protocols, closed by fc-local at the function's timeout (1 s)"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("FC Invoke End RequestId: {id}")),
+        "{stderr}"
+    );
+}

@@ -184,7 +184,7 @@ impl Checker {
         let reply = match client::exchange_h2(&mut h2, request, REQUEST_TIMEOUT).await {
             Ok(reply) => reply,
             Err(e) => {
-                return match client::speaks_http1(self.addr).await {
+                return match client::refuses_h2c(self.addr).await {
                     Some(why) => not_h2(why),
                     None => (Verdict::Fail, format!("GET {path} over h2c: {e}")),
                 };

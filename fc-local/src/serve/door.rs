@@ -105,7 +105,7 @@ impl Instance {
     /// An HTTP/2 request failed with `e`: why, saying so when the function does not
     /// speak h2c at all.
     async fn why_not_h2(&self, e: String) -> String {
-        match client::speaks_http1(self.addr).await {
+        match client::refuses_h2c(self.addr).await {
             Some(why) => format!(
                 "the function does not speak HTTP/2 in cleartext with prior knowledge (h2c), \
                  which FC uses for gRPC: {why}"
