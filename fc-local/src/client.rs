@@ -1,5 +1,6 @@
 //! Speaking HTTP/1.1 to the function over long-lived keep-alive connections, as FC
-//! does.
+//! does, and HTTP/2 in cleartext with prior knowledge (h2c) over one long-lived
+//! connection, as FC's gateway does for gRPC (contract §10).
 
 use std::net::SocketAddr;
 use std::sync::Mutex;
@@ -10,8 +11,9 @@ use http::{HeaderMap, Request, Response, StatusCode, Version};
 use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
-use hyper::client::conn::http1::SendRequest;
-use hyper_util::rt::TokioIo;
+use hyper::client::conn::{http1, http2};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -30,22 +32,29 @@ pub(crate) fn full(bytes: impl Into<Bytes>) -> Body {
 /// One keep-alive connection to the function.
 #[derive(Debug)]
 pub(crate) struct Conn {
-    sender: SendRequest<Body>,
+    sender: http1::SendRequest<Body>,
+}
+
+/// A TCP connection to the function, without Nagle's delay.
+async fn tcp(addr: SocketAddr) -> Result<TcpStream, String> {
+    let stream = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(addr))
+        .await
+        .map_err(|_| format!("connecting to {addr} timed out"))?
+        .map_err(|e| format!("cannot connect to {addr}: {e}"))?;
+    let _ = stream.set_nodelay(true);
+    Ok(stream)
 }
 
 impl Conn {
     pub(crate) async fn connect(addr: SocketAddr) -> Result<Conn, String> {
-        let stream = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(addr))
-            .await
-            .map_err(|_| format!("connecting to {addr} timed out"))?
-            .map_err(|e| format!("cannot connect to {addr}: {e}"))?;
-        let _ = stream.set_nodelay(true);
-        let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        let stream = tcp(addr).await?;
+        let (sender, connection) = http1::handshake(TokioIo::new(stream))
             .await
             .map_err(|e| format!("HTTP handshake with {addr}: {e}"))?;
         tokio::spawn(async move {
-            // Ends when the function closes the connection; the next send says so.
-            let _ = connection.await;
+            // Ends when the function closes the connection (the next send says so),
+            // or hands the connection over after a `101 Switching Protocols`.
+            let _ = connection.with_upgrades().await;
         });
         Ok(Conn { sender })
     }
@@ -79,6 +88,119 @@ impl Conn {
             .send_request(request)
             .await
             .map_err(|e| format!("no response: {e}"))
+    }
+}
+
+/// One HTTP/2 connection to the function in cleartext with prior knowledge (h2c):
+/// requests are its streams, side by side. Clones share the connection.
+#[derive(Debug, Clone)]
+pub(crate) struct H2 {
+    addr: SocketAddr,
+    sender: http2::SendRequest<Body>,
+}
+
+impl H2 {
+    /// Opens the connection: the client preface goes out at once; whether the
+    /// function speaks HTTP/2 shows at the first request ([`refuses_h2c`] tells why
+    /// not).
+    pub(crate) async fn connect(addr: SocketAddr) -> Result<H2, String> {
+        let stream = tcp(addr).await?;
+        let mut builder = http2::Builder::new(TokioExecutor::new());
+        // FC's connection is long-lived and never pinged (a frozen instance could not
+        // answer); windows large enough for FC's 32 MB messages to flow.
+        builder
+            .initial_stream_window_size(4 * 1024 * 1024)
+            .initial_connection_window_size(16 * 1024 * 1024);
+        let (sender, connection) = builder
+            .handshake(TokioIo::new(stream))
+            .await
+            .map_err(|e| format!("HTTP/2 handshake with {addr}: {e}"))?;
+        tokio::spawn(async move {
+            let _ = connection.await;
+        });
+        Ok(H2 { addr, sender })
+    }
+
+    /// Whether the connection is gone.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.sender.is_closed()
+    }
+
+    /// Sends `request` as a new stream and waits for the response head. The request
+    /// becomes HTTP/2's: version 2, its `Host` as the `:authority` (the function's
+    /// address without one).
+    pub(crate) async fn send(
+        &mut self,
+        mut request: Request<Body>,
+    ) -> Result<Response<Incoming>, String> {
+        *request.version_mut() = Version::HTTP_2;
+        let authority = request
+            .headers_mut()
+            .remove(http::header::HOST)
+            .and_then(|host| host.to_str().ok().map(str::to_owned))
+            .unwrap_or_else(|| self.addr.to_string());
+        let path = request
+            .uri()
+            .path_and_query()
+            .map_or("/", |pq| pq.as_str())
+            .to_owned();
+        *request.uri_mut() = format!("http://{authority}{path}")
+            .parse()
+            .map_err(|e| format!("the request's authority `{authority}`: {e}"))?;
+        self.sender
+            .ready()
+            .await
+            .map_err(|e| format!("the HTTP/2 connection is gone: {e}"))?;
+        self.sender
+            .send_request(request)
+            .await
+            .map_err(|e| format!("no HTTP/2 response: {e}"))
+    }
+}
+
+/// Why the function at `addr` is not an HTTP/2 server, when it is not: it answers the
+/// HTTP/2 client preface with anything but a SETTINGS frame (which an HTTP/2 server
+/// sends first), such as an HTTP/1 status line, or closes the connection.
+pub(crate) async fn refuses_h2c(addr: SocketAddr) -> Option<String> {
+    const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+    /// A frame header's length, and where its type is.
+    const FRAME_HEADER: usize = 9;
+    const TYPE: usize = 3;
+    const SETTINGS: u8 = 0x4;
+    let mut stream = tcp(addr).await.ok()?;
+    stream.write_all(PREFACE).await.ok()?;
+    let mut first = [0u8; 64];
+    let mut n = 0;
+    let read = tokio::time::timeout(CONNECT_TIMEOUT, async {
+        while n < FRAME_HEADER {
+            match stream.read(&mut first[n..]).await {
+                Ok(0) | Err(_) => break,
+                Ok(more) => n += more,
+            }
+        }
+    })
+    .await;
+    let first = &first[..n];
+    if read.is_err() && first.is_empty() {
+        // Silent: waiting for more of a request, as an HTTP/1 server would.
+        return Some("it answered nothing to the HTTP/2 preface".into());
+    }
+    if first.len() > TYPE && first[TYPE] == SETTINGS {
+        return None;
+    }
+    if first.is_empty() {
+        return Some("it closed the connection at the HTTP/2 preface".into());
+    }
+    let text = String::from_utf8_lossy(first);
+    let line = text.lines().next().unwrap_or_default().trim();
+    if first.starts_with(b"HTTP/") {
+        Some(format!(
+            "it answered the HTTP/2 preface in HTTP/1 (`{line}`)"
+        ))
+    } else {
+        Some(format!(
+            "it answered the HTTP/2 preface with something other than HTTP/2 (`{line}`)"
+        ))
     }
 }
 
@@ -125,9 +247,26 @@ pub(crate) async fn exchange(
     request: Request<Body>,
     timeout: Duration,
 ) -> Result<Reply, String> {
+    collect(conn.send(request), timeout).await
+}
+
+/// Sends `request` as a stream on `h2` and reads the whole response, within `timeout`.
+pub(crate) async fn exchange_h2(
+    h2: &mut H2,
+    request: Request<Body>,
+    timeout: Duration,
+) -> Result<Reply, String> {
+    collect(h2.send(request), timeout).await
+}
+
+/// The whole response `sent` answers with, within `timeout`.
+async fn collect(
+    sent: impl Future<Output = Result<Response<Incoming>, String>>,
+    timeout: Duration,
+) -> Result<Reply, String> {
     let start = Instant::now();
     let work = async {
-        let response = conn.send(request).await?;
+        let response = sent.await?;
         let (parts, body) = response.into_parts();
         let body = body
             .collect()

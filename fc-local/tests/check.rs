@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Run, echo_example, example, fc_local, python_fixture, run};
+use common::{Run, echo_example, example, fc_local, python_fixture, run, wire_example};
 
 const LIMIT: Duration = Duration::from_secs(90);
 
@@ -223,6 +223,108 @@ fn a_broken_python_runtime_fails_with_reasons() {
         concurrency.starts_with("FAIL") && concurrency.contains("one at a time"),
         "{http}"
     );
+}
+
+/// `check --http` on the `wire` runtime (hyper and tokio-tungstenite, no fc) with
+/// `faults` in WIRE_FAULTS, trying its WebSocket and health paths.
+fn check_wire(faults: &str) -> Run {
+    let wire = wire_example();
+    run(
+        fc_local()
+            .env("WIRE_FAULTS", faults)
+            .args(["check", "--http", "--idle", "0.3"])
+            .args(["--websocket-path", "/ws", "--health-path", "/healthz"])
+            .arg("--")
+            .arg(wire),
+        LIMIT,
+    )
+}
+
+#[test]
+fn a_runtime_with_websocket_h2c_and_a_health_path_passes_them() {
+    let run = check_wire("");
+    let mut expected = HTTP_CHECKS.to_vec();
+    expected.extend(["websocket", "http2", "health"]);
+    assert_all_pass(&run, &expected);
+    assert!(
+        run.check_line("websocket")
+            .contains("Invoke Start at the upgrade and End after the close"),
+        "{run}"
+    );
+    assert!(
+        run.check_line("http2")
+            .contains("over h2c (prior knowledge)"),
+        "{run}"
+    );
+}
+
+#[test]
+fn websocket_h2c_and_health_faults_fail_with_reasons() {
+    let run = check_wire("ws-no-connection,h2-no-status,health-503");
+    assert_eq!(run.code, Some(1), "{run}");
+    for (name, why) in [
+        ("websocket", "the 101 lacks `Connection: upgrade`"),
+        ("http2", "answered 200 (no x-fc-status)"),
+        ("health", "answered 503"),
+    ] {
+        let line = run.check_line(name);
+        assert!(
+            line.starts_with("FAIL") && line.contains(why),
+            "{name}: {run}"
+        );
+    }
+    assert!(run.check_line("markers").starts_with("pass"), "{run}");
+
+    let run = check_wire("ws-end-at-upgrade,health-markers,no-h2");
+    assert_eq!(run.code, Some(1), "{run}");
+    for (name, why) in [
+        (
+            "websocket",
+            "`FC Invoke End` while the socket was still open",
+        ),
+        ("health", "printed FC marker lines for the probe"),
+    ] {
+        let line = run.check_line(name);
+        assert!(
+            line.starts_with("FAIL") && line.contains(why),
+            "{name}: {run}"
+        );
+    }
+    let http2 = run.check_line("http2");
+    assert!(
+        http2.starts_with("skip") && http2.contains("does not speak HTTP/2 with prior knowledge"),
+        "{run}"
+    );
+}
+
+#[test]
+fn the_health_path_defaults_to_the_s_yaml_health_check() {
+    let dir = std::env::temp_dir().join(format!("fc-local-health-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("s.yaml"),
+        "resources:\n  wire:\n    component: fc3\n    props:\n      functionName: wire\n      \
+         runtime: custom.debian12\n      customRuntimeConfig:\n        healthCheckConfig:\n          \
+         httpGetUrl: /healthz\n",
+    )
+    .unwrap();
+    let wire = wire_example();
+    let run = run(
+        fc_local()
+            .current_dir(&dir)
+            .env("WIRE_FAULTS", "health-503")
+            .args(["check", "--http", "--idle", "0.3", "--"])
+            .arg(wire),
+        LIMIT,
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    // FC's own first check at start fails, and so does the conformance check.
+    let health = run.check_line("health");
+    assert!(
+        health.starts_with("FAIL") && health.contains("GET /healthz: answered 503"),
+        "{run}"
+    );
+    assert!(run.check_line("websocket").starts_with("skip"), "{run}");
 }
 
 #[test]

@@ -1,16 +1,19 @@
 //! `fc-local check`: a conformance run of any FC custom runtime, written in any
 //! language, against the contract FC's documentation gives (port, start-up line,
 //! dispatch, `x-fc-status`, markers, concurrency, keep-alive, HTTP passthrough and
-//! response headers, pre-stop, SIGTERM). One line per check; exit 1 on a failure.
+//! response headers, WebSocket, h2c, health checks, pre-stop, SIGTERM). One line per
+//! check; exit 1 on a failure.
 //!
 //! [`run`] lists every check in the order it runs; each family of checks lives in a
 //! module of its own and returns its [`Outcome`], which [`Report`] prints.
 
 mod connections;
 mod dispatch;
+mod health;
 mod http;
 mod lifecycle;
 mod markers;
+mod protocols;
 mod startup;
 
 use std::net::SocketAddr;
@@ -62,6 +65,14 @@ pub(crate) struct Args {
     /// HTTP mode: a path whose request sleeps a while, for the concurrency check
     #[arg(long, value_name = "PATH")]
     sleep_path: Option<String>,
+    /// HTTP mode: a path where the app accepts a WebSocket and answers a text message
+    /// [default: no websocket check]
+    #[arg(long, value_name = "PATH")]
+    websocket_path: Option<String>,
+    /// HTTP mode: the health-check path FC probes [default: s.yaml's
+    /// healthCheckConfig.httpGetUrl, else no health check]
+    #[arg(long, value_name = "PATH")]
+    health_path: Option<String>,
     /// How many invocations the concurrency check sends at once
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(2..=200))]
     parallel: u16,
@@ -161,6 +172,11 @@ pub(crate) async fn run(args: Args, ui: Arc<Ui>) -> u8 {
             "passthrough",
             c.passthrough(args.echo_path.as_deref()).await,
         );
+        report.line(
+            "websocket",
+            c.websocket(args.websocket_path.as_deref()).await,
+        );
+        report.line("http2", c.http2(path).await);
     } else {
         report.line("invoke", c.invoke(&event).await);
         let fail = args
@@ -187,6 +203,16 @@ pub(crate) async fn run(args: Args, ui: Arc<Ui>) -> u8 {
     report.line("keep-alive", c.keep_alive(&event, path, args.idle).await);
     report.line("markers", c.markers().await);
     if args.http {
+        // After `markers`: any marker the probe prints is the runtime's mistake alone.
+        let configured = emulation.health_check();
+        let health_path = args
+            .health_path
+            .as_deref()
+            .or(configured.map(|h| h.http_get_url.as_str()));
+        let timeout = configured.map_or(health::HEALTH_TIMEOUT, |h| {
+            Duration::from_secs(h.timeout_seconds.max(1))
+        });
+        report.line("health", c.health(health_path, timeout, path).await);
         report.line("headers", c.response_headers());
     }
     let initialized: Vec<String> = c

@@ -1,6 +1,7 @@
 //! The front door: one request in, forwarded to the current instance as FC forwards
 //! it, the answer back.
 
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -8,12 +9,13 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::header::{self, HeaderName, HeaderValue};
-use http::{Method, Request, Response, StatusCode};
+use http::{Method, Request, Response, StatusCode, Version};
 use http_body_util::BodyExt;
 use hyper::body::{Body as _, Frame, Incoming};
+use hyper::upgrade::OnUpgrade;
 use tokio::sync::{OwnedSemaphorePermit, RwLock, RwLockWriteGuard, Semaphore};
 
-use crate::client::{self, Body, BoxError, Pool, Reply};
+use crate::client::{self, Body, BoxError, Conn, H2, Pool, Reply};
 use crate::function::Function;
 use crate::group::{self, Tracker};
 use crate::identity::{self, Control};
@@ -21,7 +23,7 @@ use crate::marker::Kind;
 use crate::request::Requests;
 use crate::ui::{Style, Ui};
 
-use super::SERVICE;
+use super::{SERVICE, upgrade};
 
 /// FC's limit for a synchronous invocation's event.
 const MAX_EVENT: usize = 32 * 1024 * 1024;
@@ -40,7 +42,11 @@ pub(crate) struct Door {
 /// One running function instance, as the door forwards to it.
 pub(crate) struct Instance {
     requests: Requests,
+    addr: SocketAddr,
     pool: Pool,
+    /// The one HTTP/2 connection HTTP/2 requests share, as FC's gateway keeps one
+    /// per instance for gRPC; opened at the first.
+    h2: tokio::sync::Mutex<Option<H2>>,
     /// Whether `/initialize` is sent before the first request.
     initializer: bool,
     initialized: tokio::sync::Mutex<bool>,
@@ -63,7 +69,9 @@ impl Instance {
         let emulation = &function.emulation;
         Instance {
             requests: function.requests.clone(),
+            addr: function.addr,
             pool: Pool::new(function.addr),
+            h2: tokio::sync::Mutex::new(None),
             initializer: emulation.sends_initialize(initializer),
             initialized: tokio::sync::Mutex::new(false),
             initialize_ids: std::sync::Mutex::new(Vec::new()),
@@ -81,6 +89,29 @@ impl Instance {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
+    }
+
+    /// The HTTP/2 connection, opened again when the function closed it.
+    async fn h2(&self) -> Result<H2, String> {
+        let mut h2 = self.h2.lock().await;
+        if let Some(conn) = h2.as_ref().filter(|conn| !conn.is_closed()) {
+            return Ok(conn.clone());
+        }
+        let conn = H2::connect(self.addr).await?;
+        *h2 = Some(conn.clone());
+        Ok(conn)
+    }
+
+    /// An HTTP/2 request failed with `e`: why, saying so when the function does not
+    /// speak h2c at all.
+    async fn why_not_h2(&self, e: String) -> String {
+        match client::refuses_h2c(self.addr).await {
+            Some(why) => format!(
+                "the function does not speak HTTP/2 in cleartext with prior knowledge (h2c), \
+                 which FC uses for gRPC: {why}"
+            ),
+            None => e,
+        }
     }
 
     async fn exchange(&self, request: Request<Body>, timeout: Duration) -> Result<Reply, String> {
@@ -325,7 +356,7 @@ impl Door {
     async fn http_invoke(
         self: &Arc<Self>,
         instance: &Arc<Instance>,
-        req: Request<Incoming>,
+        mut req: Request<Incoming>,
         slot: Option<OwnedSemaphorePermit>,
     ) -> Response<Body> {
         let path_and_query = req
@@ -342,6 +373,13 @@ impl Door {
                 );
             }
         }
+        let h2 = req.version() == Version::HTTP_2;
+        // A WebSocket (or other) upgrade: the client's side of the connection, once
+        // the function has switched protocols.
+        let upgrade = upgrade::requested(req.headers()).map(|protocol| {
+            let client = hyper::upgrade::on(&mut req);
+            (protocol, client)
+        });
         let label = format!("{} {}", req.method(), path_and_query);
         let id = identity::request_id();
         let (parts, body) = req.into_parts();
@@ -355,12 +393,22 @@ impl Door {
         );
         let fc_headers = std::mem::take(request.headers_mut());
         for (name, value) in &parts.headers {
-            if !hop_by_hop(name) && !name.as_str().starts_with("x-fc-") && name != header::HOST {
+            // gRPC's `te: trailers` is the one TE HTTP/2 allows, and gRPC servers want it.
+            let trailers = h2 && name == header::TE && value == "trailers";
+            if (trailers || !hop_by_hop(name))
+                && !name.as_str().starts_with("x-fc-")
+                && name != header::HOST
+            {
                 request.headers_mut().append(name, value.clone());
             }
         }
         for (name, value) in &fc_headers {
             request.headers_mut().insert(name, value.clone());
+        }
+        if let Some((protocol, _)) = &upgrade {
+            let headers = request.headers_mut();
+            headers.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
+            headers.insert(header::UPGRADE, protocol.clone());
         }
         if let Some(base) = &self.base_path {
             if let Ok(value) = HeaderValue::from_str(base) {
@@ -370,23 +418,42 @@ impl Door {
                 .headers_mut()
                 .insert("x-fc-service-name", HeaderValue::from_static(SERVICE));
         }
-        if let Some(host) = parts.headers.get(header::HOST) {
-            request.headers_mut().insert(header::HOST, host.clone());
+        let host = parts.headers.get(header::HOST).cloned().or_else(|| {
+            let authority = parts.uri.authority()?;
+            HeaderValue::from_str(authority.as_str()).ok()
+        });
+        if let Some(host) = host {
+            request.headers_mut().insert(header::HOST, host);
         }
 
         self.tracker.open(&id, Kind::Invoke);
         let start = Instant::now();
+        let timeout = instance.timeout;
         let sent = async {
-            let mut conn = instance.pool.get().await?;
-            let timeout = instance.timeout;
+            if h2 {
+                // FC's gateway: every HTTP/2 request a stream of one connection.
+                let mut conn = instance.h2().await?;
+                return match tokio::time::timeout(timeout, conn.send(request)).await {
+                    Ok(Ok(response)) => Ok(response),
+                    Ok(Err(e)) => Err(instance.why_not_h2(e).await),
+                    Err(_) => Err(format!("no response within {} s", timeout.as_secs())),
+                };
+            }
+            // An upgraded connection is the socket's alone: never pooled.
+            let mut conn = match upgrade {
+                Some(_) => Conn::connect(instance.addr).await?,
+                None => instance.pool.get().await?,
+            };
             let response = tokio::time::timeout(timeout, conn.send(request))
                 .await
                 .map_err(|_| format!("no response within {} s", timeout.as_secs()))??;
-            instance.pool.put(conn);
+            if upgrade.is_none() {
+                instance.pool.put(conn);
+            }
             Ok::<_, String>(response)
         }
         .await;
-        let response = match sent {
+        let mut response = match sent {
             Ok(response) => response,
             Err(e) => {
                 drop(
@@ -396,6 +463,12 @@ impl Door {
                 return door_answer(StatusCode::BAD_GATEWAY, format!("fc-local: {e}\n"));
             }
         };
+        if let Some((_, client)) = upgrade {
+            if response.status() == StatusCode::SWITCHING_PROTOCOLS {
+                let function = hyper::upgrade::on(&mut response);
+                return self.switch(instance, response, (client, function), label, id, slot);
+            }
+        }
         let (mut parts, body) = response.into_parts();
         let summary = Reply {
             status: parts.status,
@@ -429,6 +502,45 @@ impl Door {
             }
             .boxed(),
         )
+    }
+
+    /// The function switched protocols (`101`): the client gets the 101 as the
+    /// function sent it (its `Connection`, `Upgrade` and `Sec-WebSocket-*` included,
+    /// FC's own headers removed), then bytes flow both ways until either side closes
+    /// or the function's timeout, as on FC. The socket is one invocation: its log is
+    /// shown, and its concurrency slot held, until it ends.
+    fn switch(
+        self: &Arc<Self>,
+        instance: &Arc<Instance>,
+        response: Response<Incoming>,
+        sides: (OnUpgrade, OnUpgrade),
+        label: String,
+        id: String,
+        slot: Option<OwnedSemaphorePermit>,
+    ) -> Response<Body> {
+        let (mut parts, _) = response.into_parts();
+        let fc: Vec<HeaderName> = parts
+            .headers
+            .keys()
+            .filter(|name| name.as_str().starts_with("x-fc-"))
+            .cloned()
+            .collect();
+        for name in fc {
+            parts.headers.remove(&name);
+        }
+        if let Ok(value) = HeaderValue::from_str(&id) {
+            parts.headers.insert("x-fc-request-id", value);
+        }
+        let door = Arc::clone(self);
+        let busy = Arc::clone(instance);
+        let deadline = Duration::from_secs(instance.requests.identity().timeout_s);
+        tokio::spawn(async move {
+            let ended = upgrade::pipe(sides.0, sides.1, deadline).await;
+            drop((slot, busy));
+            let heading = upgrade::heading(&door.ui, &label, &id, &ended);
+            drop(door.tracker.close(&id, heading));
+        });
+        Response::from_parts(parts, client::full(Bytes::new()))
     }
 }
 

@@ -10,8 +10,12 @@
 //!   without FC's reserved headers; bodies stream both ways. With `--base-path`, the
 //!   front door answers under FC 2.0's default-domain prefix
 //!   `/2016-08-15/proxy/<service>/<function>/` and says so in `x-fc-base-path`.
+//!   A WebSocket upgrade is forwarded both ways ([`upgrade`]); a client speaking
+//!   HTTP/2 with prior knowledge (h2c, as gRPC clients do) reaches the function over
+//!   one h2c connection, as FC's gateway reaches it for gRPC.
 
 mod door;
+mod upgrade;
 
 pub(crate) use door::Door;
 
@@ -20,7 +24,8 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
 use tokio::net::TcpListener;
 
 use crate::function::Function;
@@ -163,7 +168,8 @@ async fn accept_loop(
     }
 }
 
-/// Serves one client connection through the door, keep-alive on.
+/// Serves one client connection through the door: HTTP/1.1 (keep-alive on,
+/// upgrades allowed) or HTTP/2 with prior knowledge, told apart by its first bytes.
 pub(crate) fn spawn_connection(stream: tokio::net::TcpStream, door: &Arc<Door>) {
     let door = Arc::clone(door);
     tokio::spawn(async move {
@@ -171,9 +177,10 @@ pub(crate) fn spawn_connection(stream: tokio::net::TcpStream, door: &Arc<Door>) 
             let door = Arc::clone(&door);
             async move { Ok::<_, Infallible>(door.handle(req).await) }
         });
-        let _ = hyper::server::conn::http1::Builder::new()
-            .keep_alive(true)
-            .serve_connection(TokioIo::new(stream), service)
+        let mut builder = auto::Builder::new(TokioExecutor::new());
+        builder.http1().keep_alive(true);
+        let _ = builder
+            .serve_connection_with_upgrades(TokioIo::new(stream), service)
             .await;
     });
 }

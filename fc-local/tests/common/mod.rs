@@ -51,14 +51,25 @@ pub(crate) fn example(name: &str) -> PathBuf {
 
 /// fc-local's own `echo` example (cargo builds it for the tests).
 pub(crate) fn echo_example() -> PathBuf {
-    let path = profile_dir().join("examples").join("echo");
+    local_example("echo")
+}
+
+/// fc-local's `wire` example: a runtime on hyper and tokio-tungstenite alone, with
+/// WebSocket and h2c (faults by `WIRE_FAULTS`).
+pub(crate) fn wire_example() -> PathBuf {
+    local_example("wire")
+}
+
+/// One of fc-local's own examples (cargo builds them for the tests).
+fn local_example(name: &str) -> PathBuf {
+    let path = profile_dir().join("examples").join(name);
     if !path.exists() {
         let status = Command::new(env!("CARGO"))
             .current_dir(root())
-            .args(["build", "--package", "fc-local", "--example", "echo"])
+            .args(["build", "--package", "fc-local", "--example", name])
             .status()
             .unwrap();
-        assert!(status.success(), "building example echo");
+        assert!(status.success(), "building example {name}");
     }
     path
 }
