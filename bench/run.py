@@ -3,6 +3,8 @@
 
 Default: fc's glibc release build, fc as `fc-local package` packages it (the artifact
 users deploy), the same FC work by hand on raw axum, and on raw hyper (the floor).
+`--grpc`: a gRPC unary call through fc against tonic's own server, over one h2c
+connection (bench/grpc.md).
 `--candidates`: the ways to build the deployed artifact (musl with its own allocator,
 with mimalloc, with jemalloc; glibc linked against glibc 2.28 with cargo-zigbuild; a
 static glibc build) against the plain glibc build, each built clean.
@@ -485,6 +487,96 @@ def candidates():
     write("candidates.md", "Deployed-artifact candidates", "\n".join(lines))
 
 
+# --- bench/run.sh --grpc: a gRPC call through fc against tonic's own server ----------
+
+GRPC_STREAMS = (1, 16, 200)
+
+
+def grpc_client(client, port, *args):
+    return subprocess.run([*NICE, "taskset", "-c", "1", client, str(port), *map(str, args)],
+                          check=True, capture_output=True, text=True).stdout
+
+
+def grpc_ir(path, client, calls):
+    """Total Ir callgrind counts in the server while it answers `calls` sequential unary
+    calls on one h2c connection, start-up and shutdown included."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "callgrind.out")
+        port = free_port()
+        proc = start(path, port, ("valgrind", "--tool=callgrind", f"--callgrind-out-file={out}"))
+        try:
+            wait_ready(port, proc, timeout=120)
+            grpc_client(client, port, "calls", calls)
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=120)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        with open(out) as f:
+            for line in f:
+                if line.startswith(("summary:", "totals:")):
+                    return int(line.split()[1])
+    raise RuntimeError(f"no callgrind total for {path}")
+
+
+def grpc():
+    log("building the gRPC servers and client (release, fc-bench --features grpc)")
+    target_dir = os.path.join(TARGET, "bench-grpc")
+    sh("cargo", "build", "--quiet", "--release", "-p", "fc-bench", "--features", "grpc",
+       "--bin", "grpc-fc", "--bin", "grpc-tonic", "--bin", "grpc-client", "--target-dir", target_dir)
+    release = os.path.join(target_dir, "release")
+    client = os.path.join(release, "grpc-client")
+    servers = {"fc": os.path.join(release, "grpc-fc"), "tonic": os.path.join(release, "grpc-tonic")}
+    seconds = int(DURATION.rstrip("s"))
+    runs = {name: {n: [] for n in GRPC_STREAMS} for name in servers}
+    loads = [load_average()]
+    for i in range(ROUNDS):
+        for name, path in servers.items():
+            log(f"gRPC load round {i + 1}/{ROUNDS}: {name}")
+            port = free_port()
+            proc = start(path, port)
+            try:
+                wait_ready(port, proc)
+                grpc_client(client, port, "calls", 10)
+                for n in GRPC_STREAMS:
+                    rate, p50, p99 = map(float, grpc_client(client, port, "load", n, seconds).split())
+                    runs[name][n].append((rate, p50, p99))
+            finally:
+                proc.kill()
+                proc.wait()
+    loads.append(load_average())
+    ir = {}
+    for name, path in servers.items():
+        log(f"callgrind: {name}")
+        ir[name] = (grpc_ir(path, client, 1100) - grpc_ir(path, client, 100)) / 1000
+    med = lambda name, n, i: statistics.median(r[i] for r in runs[name][n])
+    lines = [
+        machine_line().replace("wrk on CPU 1", "grpc-client on CPU 1").replace("1 KB JSON event", "helloworld.Greeter/SayHello"),
+        "Every call is a stream of one h2c connection, as FC's gateway sends them; the client is "
+        "tonic's (bench/src/bin/grpc-client.rs). grpc-fc serves the greeter as an `#[fc::http]` "
+        "function (markers, Context, span, deadline, x-fc-status per call); grpc-tonic serves it "
+        "with tonic's own server, which does none of FC's work.",
+        "",
+        "| figure | fc | tonic's server | fc / tonic |",
+        "|---|---|---|---|",
+        f"| instructions per call (callgrind) | {ir['fc'] / 1000:.1f} k | {ir['tonic'] / 1000:.1f} k "
+        f"| {ir['fc'] / ir['tonic']:.2f} |",
+    ]
+    for n in GRPC_STREAMS:
+        fc_rate, tonic_rate = med("fc", n, 0), med("tonic", n, 0)
+        lines.append(f"| calls/s, {n} concurrent streams | {fc_rate:,.0f} | {tonic_rate:,.0f} | {fc_rate / tonic_rate:.2f} |")
+        fc_p99, tonic_p99 = med("fc", n, 2), med("tonic", n, 2)
+        lines.append(f"| p99 latency, {n} streams | {fc_p99:.0f} µs | {tonic_p99:.0f} µs | {fc_p99 / tonic_p99:.2f} |")
+    lines += [
+        "",
+        f"Instructions: user-space, in the server, (Ir at 1100 sequential calls − Ir at 100) / 1000: "
+        f"fc's per-stream overhead is {(ir['fc'] - ir['tonic']) / 1000:.1f} k instructions a call. "
+        f"1-minute load average {loads[0]:.1f} before the load runs, {loads[1]:.1f} after.",
+    ]
+    write("grpc.md", "gRPC per-call cost", "\n".join(lines))
+
+
 if __name__ == "__main__":
     for tool in ["wrk", "taskset", "strip", "readelf", "valgrind", "cargo"]:
         if shutil.which(tool) is None:
@@ -492,7 +584,9 @@ if __name__ == "__main__":
     raise_priority()
     if sys.argv[1:] == ["--candidates"]:
         candidates()
+    elif sys.argv[1:] == ["--grpc"]:
+        grpc()
     elif sys.argv[1:]:
-        sys.exit("usage: bench/run.sh [--candidates]")
+        sys.exit("usage: bench/run.sh [--candidates | --grpc]")
     else:
         main()

@@ -3,6 +3,9 @@
 #   bench/run.sh               fc glibc, fc packaged (fc-local package's default), raw
 #                              axum, raw hyper: callgrind instructions and wrk load
 #   bench/run.sh --candidates  the ways to build the deployed artifact, each built clean
+#   bench/run.sh --grpc        a gRPC unary call through fc against tonic's own server:
+#                              callgrind instructions per call, calls/s over one h2c
+#                              connection at 1, 16 and 200 streams (bench/grpc.md)
 # BENCH_DURATION=5s, BENCH_ROUNDS=3, BENCH_COLD_STARTS=20 by default;
 # BENCH_REUSE_BUILDS=1 measures again the binaries of the last --candidates run.
 set -euo pipefail

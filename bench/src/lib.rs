@@ -16,3 +16,33 @@ pub fn echo(event: &[u8]) -> Result<Vec<u8>, serde_json::Error> {
     let value: serde_json::Value = serde_json::from_slice(event)?;
     serde_json::to_vec(&serde_json::json!({ "echo": value }))
 }
+
+/// gRPC's `helloworld.Greeter`, the service `grpc-fc` (through fc) and `grpc-tonic`
+/// (tonic's own server) both serve to `grpc-client`.
+#[cfg(feature = "grpc")]
+pub mod greeter {
+    #[allow(unreachable_pub, missing_docs, clippy::all, reason = "generated code")]
+    mod helloworld {
+        include!("../../examples/proto/helloworld.rs");
+    }
+
+    pub use helloworld::greeter_client::GreeterClient;
+    pub use helloworld::greeter_server::GreeterServer;
+    pub use helloworld::{HelloReply, HelloRequest};
+
+    /// Answers `Hello <name>`: the same work behind both servers.
+    #[derive(Debug, Default)]
+    pub struct Greeter;
+
+    #[tonic::async_trait]
+    impl helloworld::greeter_server::Greeter for Greeter {
+        async fn say_hello(
+            &self,
+            request: tonic::Request<HelloRequest>,
+        ) -> Result<tonic::Response<HelloReply>, tonic::Status> {
+            Ok(tonic::Response::new(HelloReply {
+                message: format!("Hello {}", request.get_ref().name),
+            }))
+        }
+    }
+}
