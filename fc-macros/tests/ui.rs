@@ -2,7 +2,8 @@
 //! lifecycle hooks and `fc::routes!`:
 //! what must compile, and the error a user sees for each mistake.
 //!
-//! Bless changed `.stderr` files with `TRYBUILD=overwrite cargo test --test ui` and
+//! Bless changed `.stderr` files with
+//! `TRYBUILD=overwrite cargo test -p fc-rs-macros --test ui` and
 //! read the diff.
 
 #[test]
