@@ -41,7 +41,7 @@ pub(crate) fn example(name: &str) -> PathBuf {
     if !path.exists() {
         let status = Command::new(env!("CARGO"))
             .current_dir(root())
-            .args(["build", "--package", "fc", "--example", name])
+            .args(["build", "--package", "fc-rs", "--example", name])
             .status()
             .unwrap();
         assert!(status.success(), "building example {name}");
