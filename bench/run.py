@@ -565,9 +565,10 @@ def grpc():
     ]
     for n in GRPC_STREAMS:
         fc_rate, tonic_rate = med("fc", n, 0), med("tonic", n, 0)
-        lines.append(f"| calls/s, {n} concurrent streams | {fc_rate:,.0f} | {tonic_rate:,.0f} | {fc_rate / tonic_rate:.2f} |")
+        streams = f"{n} concurrent stream{'s' if n > 1 else ''}"
+        lines.append(f"| calls/s, {streams} | {fc_rate:,.0f} | {tonic_rate:,.0f} | {fc_rate / tonic_rate:.2f} |")
         fc_p99, tonic_p99 = med("fc", n, 2), med("tonic", n, 2)
-        lines.append(f"| p99 latency, {n} streams | {fc_p99:.0f} µs | {tonic_p99:.0f} µs | {fc_p99 / tonic_p99:.2f} |")
+        lines.append(f"| p99 latency, {streams} | {fc_p99:.0f} µs | {tonic_p99:.0f} µs | {fc_p99 / tonic_p99:.2f} |")
     lines += [
         "",
         f"Instructions: user-space, in the server, (Ir at 1100 sequential calls − Ir at 100) / 1000: "
