@@ -211,23 +211,16 @@ def cold_start(path):
     return statistics.median(times)
 
 
-def callgrind_ir(path, invocations):
-    """Total instructions (Ir) callgrind counts in the server's process when it serves
-    `invocations` sequential keep-alive invocations, start-up and shutdown included."""
+def callgrind_total(path, drive):
+    """Total instructions (Ir) callgrind counts in the server's process while
+    `drive(port)` talks to it, start-up and shutdown (SIGTERM) included."""
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "callgrind.out")
         port = free_port()
         proc = start(path, port, ("valgrind", "--tool=callgrind", f"--callgrind-out-file={out}"))
         try:
             wait_ready(port, proc, timeout=120)
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-            body = EVENT.encode()
-            for _ in range(invocations):
-                conn.request("POST", "/invoke", body=body, headers=HEADERS)
-                resp = conn.getresponse()
-                resp.read()
-                assert resp.status == 200, resp.status
-            conn.close()
+            drive(port)
             proc.send_signal(signal.SIGTERM)
             proc.wait(timeout=120)
         finally:
@@ -239,6 +232,20 @@ def callgrind_ir(path, invocations):
                 if line.startswith(("summary:", "totals:")):
                     return int(line.split()[1])
     raise RuntimeError(f"no callgrind total for {path}")
+
+
+def callgrind_ir(path, invocations):
+    """Ir of the server serving `invocations` sequential keep-alive invocations."""
+    def drive(port):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        body = EVENT.encode()
+        for _ in range(invocations):
+            conn.request("POST", "/invoke", body=body, headers=HEADERS)
+            resp = conn.getresponse()
+            resp.read()
+            assert resp.status == 200, resp.status
+        conn.close()
+    return callgrind_total(path, drive)
 
 
 def instructions(path):
@@ -498,26 +505,8 @@ def grpc_client(client, port, *args):
 
 
 def grpc_ir(path, client, calls):
-    """Total Ir callgrind counts in the server while it answers `calls` sequential unary
-    calls on one h2c connection, start-up and shutdown included."""
-    with tempfile.TemporaryDirectory() as tmp:
-        out = os.path.join(tmp, "callgrind.out")
-        port = free_port()
-        proc = start(path, port, ("valgrind", "--tool=callgrind", f"--callgrind-out-file={out}"))
-        try:
-            wait_ready(port, proc, timeout=120)
-            grpc_client(client, port, "calls", calls)
-            proc.send_signal(signal.SIGTERM)
-            proc.wait(timeout=120)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-        with open(out) as f:
-            for line in f:
-                if line.startswith(("summary:", "totals:")):
-                    return int(line.split()[1])
-    raise RuntimeError(f"no callgrind total for {path}")
+    """Ir of the server answering `calls` sequential unary calls on one h2c connection."""
+    return callgrind_total(path, lambda port: grpc_client(client, port, "calls", calls))
 
 
 def grpc():
