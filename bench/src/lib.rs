@@ -23,7 +23,7 @@ pub fn echo(event: &[u8]) -> Result<Vec<u8>, serde_json::Error> {
 pub mod greeter {
     #[allow(unreachable_pub, missing_docs, clippy::all, reason = "generated code")]
     mod helloworld {
-        include!("../../examples/proto/helloworld.rs");
+        include!("../../protocols/examples/proto/helloworld.rs");
     }
 
     pub use helloworld::greeter_client::GreeterClient;

@@ -1,7 +1,7 @@
 //! The files of a new function crate: each template is a file in `templates/`,
 //! embedded here, with `{{placeholders}}` filled in by [`render`]. The Rust sources
 //! have no placeholders: they are compiled and tested as they are (fc-local's
-//! `tests/templates.rs`).
+//! `tests/it/templates.rs`).
 
 /// What kind of function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
