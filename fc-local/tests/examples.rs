@@ -80,7 +80,7 @@ fn every_trigger_is_listed_with_what_it_is() {
     );
     assert_eq!(unknown.code, Some(2), "{unknown}");
     assert!(
-        unknown.stderr.contains("there are: oss, timer"),
+        unknown.stderr.contains("there are: timer, oss, sls"),
         "{unknown}"
     );
 }
