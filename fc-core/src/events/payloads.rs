@@ -25,7 +25,7 @@
 //! // Every payload, by name, as `fc-local invoke --example <name>` sends it.
 //! let kafka = payloads::find("kafka").expect("a payload");
 //! assert_eq!(kafka.event_type(), "CloudEventBatch<KafkaData>");
-//! assert_eq!(payloads::ALL.len(), 17);
+//! assert!(payloads::ALL.contains(kafka));
 //! # }
 //! ```
 //!
