@@ -135,7 +135,7 @@ impl EventArgs {
         use std::io::Read;
         match (&self.event, &self.data, &self.example) {
             (_, Some(data), _) => Ok(Some(data.as_bytes().to_vec())),
-            (_, _, Some(trigger)) => Ok(Some(payloads::example(trigger)?.bytes.to_vec())),
+            (_, _, Some(trigger)) => Ok(Some(payloads::example(trigger)?.bytes().to_vec())),
             (Some(path), _, _) if path.as_os_str() == "-" => {
                 let mut bytes = Vec::new();
                 std::io::stdin()
@@ -234,7 +234,7 @@ fn examples(args: &ExamplesArgs, ui: &Ui) -> u8 {
         return match payloads::example(trigger) {
             Ok(payload) => {
                 let mut out = std::io::stdout().lock();
-                let written = out.write_all(payload.bytes).and_then(|()| out.flush());
+                let written = out.write_all(payload.bytes()).and_then(|()| out.flush());
                 if written.is_ok() { 0 } else { EXIT_ERROR }
             }
             Err(e) => {
@@ -243,12 +243,12 @@ fn examples(args: &ExamplesArgs, ui: &Ui) -> u8 {
             }
         };
     }
-    for payload in payloads::PAYLOADS {
+    for payload in payloads::ALL {
         ui.out(&format!(
             "{}  {:<16}  {}",
-            ui.paint_out(ui::Style::Bold, &format!("{:<17}", payload.trigger)),
-            payload.content_type,
-            payload.about
+            ui.paint_out(ui::Style::Bold, &format!("{:<17}", payload.name())),
+            payload.format().content_type(),
+            payload.description()
         ));
     }
     ui.say(&ui.paint(

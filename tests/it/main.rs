@@ -17,6 +17,5 @@ mod initialize;
 mod invoke;
 mod keepalive;
 mod lifecycle;
-mod payload_copies;
 mod process;
 mod testing;

@@ -168,9 +168,9 @@ mod tests {
     use crate::macro_support::Probe;
     use crate::macro_support::event::DecodeRaw as _;
 
-    const SAMPLE: &str = fixture!("tablestore-json.json");
+    const SAMPLE: &str = fixture!("tablestore-json");
     /// The sample, CBOR-encoded (made from the JSON sample by `fixture_is_the_sample`).
-    const SAMPLE_CBOR: &[u8] = include_bytes!("payloads/tablestore.cbor");
+    const SAMPLE_CBOR: &[u8] = crate::events::payloads::TABLESTORE.bytes();
 
     fn cbor(value: &impl serde::Serialize) -> Vec<u8> {
         let mut out = Vec::new();
@@ -185,7 +185,7 @@ mod tests {
         if std::env::var_os("FC_BLESS_FIXTURES").is_some() {
             let path = concat!(
                 env!("CARGO_MANIFEST_DIR"),
-                "/src/events/payloads/tablestore.cbor"
+                "/../fc-triggers/payloads/tablestore.cbor"
             );
             std::fs::write(path, &encoded).unwrap();
         }

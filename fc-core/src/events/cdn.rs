@@ -122,7 +122,7 @@ mod tests {
     use crate::events::testing::{fixture, parse, parse_error, round_trip, with};
     use serde_json::{Value, json};
 
-    const SAMPLE: &str = fixture!("cdn.json");
+    const SAMPLE: &str = fixture!("cdn");
 
     #[test]
     fn refreshed_sample_round_trips() {

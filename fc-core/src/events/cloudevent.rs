@@ -388,9 +388,9 @@ mod tests {
     use crate::events::testing::{fixture, parse, parse_error, round_trip, with, without};
     use serde_json::json;
 
-    const MNS_QUEUE: &str = fixture!("mns-queue.json");
-    const ROCKETMQ: &str = fixture!("rocketmq.json");
-    const KAFKA: &str = fixture!("kafka.json");
+    const MNS_QUEUE: &str = fixture!("mns-queue");
+    const ROCKETMQ: &str = fixture!("rocketmq");
+    const KAFKA: &str = fixture!("kafka");
 
     #[test]
     fn mns_queue_sample_round_trips() {

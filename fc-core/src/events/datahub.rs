@@ -92,7 +92,7 @@ mod tests {
     use crate::events::testing::{fixture, parse_error, round_trip, with, without};
     use serde_json::json;
 
-    const SAMPLE: &str = fixture!("datahub.json");
+    const SAMPLE: &str = fixture!("datahub");
 
     #[test]
     fn sample_round_trips() {

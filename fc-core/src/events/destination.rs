@@ -65,7 +65,7 @@ mod tests {
     use crate::events::testing::{fixture, parse, parse_error, round_trip, with, without};
     use serde_json::{Value, json};
 
-    const SAMPLE: &str = fixture!("async-destination.json");
+    const SAMPLE: &str = fixture!("async-destination");
 
     #[test]
     fn sample_round_trips() {

@@ -287,7 +287,7 @@ mod tests {
     use crate::events::testing::{fixture, parse, parse_error, with, without};
     use serde_json::json;
 
-    const SAMPLE: &str = fixture!("dts.json");
+    const SAMPLE: &str = fixture!("dts");
 
     #[test]
     fn sample_round_trips() {

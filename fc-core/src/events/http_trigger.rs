@@ -112,7 +112,7 @@ mod tests {
     use crate::events::testing::{fixture, parse, parse_error, round_trip, with, without};
     use serde_json::{Value, json};
 
-    const SAMPLE: &str = fixture!("http-trigger.json");
+    const SAMPLE: &str = fixture!("http-trigger");
 
     fn sample() -> Value {
         serde_json::from_str(SAMPLE).unwrap()

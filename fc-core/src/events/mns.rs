@@ -83,8 +83,8 @@ mod tests {
     use crate::events::testing::{fixture, parse, parse_error, round_trip, with, without};
     use serde_json::json;
 
-    const JSON_SAMPLE: &str = fixture!("mns-topic.json");
-    const STREAM_SAMPLE: &str = fixture!("mns-topic-stream.json");
+    const JSON_SAMPLE: &str = fixture!("mns-topic");
+    const STREAM_SAMPLE: &str = fixture!("mns-topic-stream");
 
     #[test]
     fn json_format_sample_round_trips() {

@@ -22,27 +22,18 @@
 //! }
 //! ```
 //!
-//! | Trigger | Event argument | Notes |
+//! Every trigger fc has a real payload of, with the name `fc-local examples`,
+//! `invoke --example` and `new --event` take:
+//!
+#![doc = fc_triggers::__events_doc_table!()]
+//!
+//! And events without a payload here:
+//!
+//! | Event | Event argument | Notes |
 //! |---|---|---|
-//! | Timer | [`TimerEvent`] | |
-//! | OSS (native) | [`OssEvent`] | one or more records in `events` |
-//! | Log Service (SLS) | [`SlsEvent`] | |
-//! | MNS topic, JSON format | [`MnsTopicEvent`] | message attributes land in `attributes` |
-//! | MNS topic, STREAM format with attributes | [`MnsTopicStreamEvent`] | without attributes the body is the raw message: take `String` |
-//! | MNS queue (EventBridge) | [`MnsQueueEvent`] or [`CloudEventBatch<MnsQueueData>`] | |
-//! | RocketMQ (EventBridge) | [`RocketMqEvent`] or [`CloudEventBatch<RocketMqData>`] | batch delivery sends an array |
-//! | Kafka (EventBridge) | [`CloudEventBatch<KafkaData>`] | an array of JSON-encoded strings |
-//! | RabbitMQ (EventBridge) | [`CloudEventBatch<RabbitMqData>`] or [`RabbitMqEvent`] | the body is JSON when the message is |
-//! | MQTT (EventBridge) | `Vec<`[`MqttData`]`>` | as documented, without a CloudEvents envelope; with one, [`CloudEventBatch<MqttData>`] |
-//! | DTS change tracking (EventBridge) | [`CloudEventBatch<DtsData>`] or [`DtsEvent`] | rows before and after the change |
-//! | DataHub (its Function Compute connector) | [`DataHubEvent`] | |
+//! | API Gateway | [`ApiGatewayRequest`], answer [`ApiGatewayResponse`] | |
 //! | Any EventBridge source with the RawData event schema | `Vec<T>` of its data type | no envelope, e.g. `Vec<RabbitMqData>` |
 //! | Any other EventBridge source | [`CloudEvent<T>`] or [`CloudEventBatch<T>`] | `T` defaults to `serde_json::Value` |
-//! | CDN | [`CdnEvent`] | |
-//! | API Gateway | [`ApiGatewayRequest`], answer [`ApiGatewayResponse`] | |
-//! | HTTP trigger event (FC 3.0 event format) | [`HttpTriggerEvent`], answer [`HttpTriggerResponse`] | |
-//! | Tablestore | [`Cbor<TablestoreEvent>`](Cbor) | Tablestore sends CBOR; [`TablestoreEvent`] alone parses the JSON rendering |
-//! | Async invocation destination | [`AsyncDestinationEvent`] | |
 //!
 //! # Conventions
 //! - Rust fields are the snake_case names of the JSON fields (`eventName` is
@@ -63,6 +54,26 @@
 //! [`payloads`] holds a real body of each trigger, byte for byte as FC sends it, to
 //! feed a function in its unit tests (see [`payloads`] for an example with
 //! `fc::testing`).
+//!
+//! # Adding a trigger
+//! A trigger lives in the `fc-rs-triggers` crate (`fc-triggers/`), which `fc` and
+//! `fc-local` both read. Adding one touches four files:
+//! 1. `fc-triggers/payloads/<name>.json` (or `.cbor`): its real body, byte for byte.
+//! 2. `fc-triggers/src/lib.rs`: its row in the table (name, trigger, file, format,
+//!    event type, notes, description, source, and `new`: what `fc-local new` calls it).
+//! 3. `fc-triggers/templates/<name>.rs`: the `src/main.rs` of `fc-local new --event
+//!    <name>`, whose test sends `payloads::<NAME>`.
+//! 4. `README.md`: its row in the trigger table.
+//!
+//! The rest follows from the row: `payloads::<NAME>`, [`payloads::ALL`] and
+//! [`payloads::find`], the table above, `fc-local examples`, `--example` and `new
+//! --event`. Tests fail until the four agree: file and row (fc-triggers), template
+//! compiled and its test passing (fc-triggers), README row (fc-triggers), payload
+//! decoding as its event type (this module's tests).
+//!
+//! When no type here takes the event yet, that type comes first, as its own change:
+//! its module in `fc-core/src/events/` with its tests, and in this file its `mod`,
+//! its `pub use` and its arm in the test `every_payload_decodes_as_its_event_type`.
 //!
 //! This module is behind the `events` cargo feature of `fc`, on by default.
 
@@ -128,10 +139,16 @@ mod testing {
     use serde::de::DeserializeOwned;
     use serde_json::Value;
 
-    /// A sample from `payloads/`, by file name.
+    /// A JSON payload of [`payloads`](super::payloads), by name, in a `const`.
     macro_rules! fixture {
         ($name:literal) => {
-            include_str!(concat!("payloads/", $name))
+            match crate::events::payloads::find($name) {
+                Some(payload) => match payload.text() {
+                    Some(text) => text,
+                    None => panic!(concat!("payload ", $name, " is not JSON")),
+                },
+                None => panic!(concat!("no payload ", $name)),
+            }
         };
     }
     pub(crate) use fixture;
@@ -189,5 +206,113 @@ mod testing {
             .remove(key)
             .expect("the key was there");
         value.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fmt::Debug;
+
+    use serde::Serialize;
+    use serde::de::DeserializeOwned;
+    use serde_json::Value;
+
+    use super::payloads::{ALL, Payload};
+    use super::testing::round_trip;
+    use super::*;
+
+    /// Decodes `payload` as `T` the way `#[fc::invoke]` does, serializes it back and
+    /// compares with the payload, as JSON values: `T` keeps every field.
+    fn exact<T>(payload: &Payload) -> T
+    where
+        T: DeserializeOwned + Serialize + PartialEq + Debug,
+    {
+        round_trip(payload.text().expect("a JSON payload"))
+    }
+
+    #[test]
+    fn every_payload_decodes_as_its_event_type() {
+        for payload in ALL {
+            let name = payload.name();
+            match payload.event_type() {
+                "TimerEvent" => {
+                    exact::<TimerEvent>(payload);
+                }
+                "OssEvent" => {
+                    exact::<OssEvent>(payload);
+                }
+                "SlsEvent" => {
+                    exact::<SlsEvent>(payload);
+                }
+                "MnsTopicEvent" => {
+                    exact::<MnsTopicEvent>(payload);
+                }
+                "MnsTopicStreamEvent" => {
+                    exact::<MnsTopicStreamEvent>(payload);
+                }
+                "MnsQueueEvent" => {
+                    exact::<MnsQueueEvent>(payload);
+                }
+                "RocketMqEvent" => {
+                    exact::<RocketMqEvent>(payload);
+                }
+                "CloudEventBatch<RabbitMqData>" => {
+                    exact::<CloudEventBatch<RabbitMqData>>(payload);
+                }
+                "Vec<MqttData>" => {
+                    exact::<Vec<MqttData>>(payload);
+                }
+                "CloudEventBatch<DtsData>" => {
+                    exact::<CloudEventBatch<DtsData>>(payload);
+                }
+                "DataHubEvent" => {
+                    exact::<DataHubEvent>(payload);
+                }
+                "CdnEvent" => {
+                    exact::<CdnEvent>(payload);
+                }
+                "HttpTriggerEvent" => {
+                    exact::<HttpTriggerEvent>(payload);
+                }
+                "TablestoreEvent" => {
+                    exact::<TablestoreEvent>(payload);
+                }
+                "AsyncDestinationEvent" => {
+                    exact::<AsyncDestinationEvent>(payload);
+                }
+                "CloudEventBatch<KafkaData>" => {
+                    // Every field is kept, but EventBridge sends each event as a
+                    // JSON-encoded string and the batch serializes the objects: compare
+                    // with the decoded strings.
+                    let batch: CloudEventBatch<KafkaData> = exact_lossless_kafka(payload);
+                    assert!(!batch.is_empty(), "{name}");
+                }
+                "Cbor<TablestoreEvent>" => {
+                    // CBOR on the wire: decode it, and compare the typed event,
+                    // serialized, with the CBOR decoded as plain data.
+                    let Cbor(ev) = Cbor::<TablestoreEvent>::from_slice(payload.bytes())
+                        .expect("the CBOR payload decodes");
+                    let plain: Value =
+                        ciborium::from_reader(payload.bytes()).expect("CBOR as plain data");
+                    assert_eq!(serde_json::to_value(&ev).unwrap(), plain);
+                    assert_eq!(payload.text(), None);
+                }
+                other => {
+                    panic!("{name}: no decoding check for its event type `{other}`: add one here")
+                }
+            }
+        }
+    }
+
+    fn exact_lossless_kafka(payload: &Payload) -> CloudEventBatch<KafkaData> {
+        let text = payload.text().unwrap();
+        let batch: CloudEventBatch<KafkaData> = super::testing::parse(text);
+        let decoded: Vec<Value> = serde_json::from_str::<Vec<String>>(text)
+            .unwrap()
+            .iter()
+            .map(|event| serde_json::from_str(event).unwrap())
+            .collect();
+        assert_eq!(serde_json::to_value(&batch).unwrap(), Value::Array(decoded));
+        batch
     }
 }

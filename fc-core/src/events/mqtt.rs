@@ -77,7 +77,7 @@ mod tests {
     use crate::events::testing::{fixture, parse, parse_error, with, without};
     use serde_json::json;
 
-    const SAMPLE: &str = fixture!("mqtt.json");
+    const SAMPLE: &str = fixture!("mqtt");
 
     #[test]
     fn sample_round_trips() {

@@ -136,7 +136,7 @@ mod tests {
     use crate::events::testing::{fixture, parse, parse_error, round_trip, with, without};
     use serde_json::{Value, json};
 
-    const SAMPLE: &str = fixture!("oss.json");
+    const SAMPLE: &str = fixture!("oss");
 
     fn sample() -> Value {
         serde_json::from_str(SAMPLE).unwrap()

@@ -106,7 +106,7 @@ mod tests {
     use crate::events::testing::{fixture, parse, parse_error, with};
     use serde_json::json;
 
-    const SAMPLE: &str = fixture!("rabbitmq.json");
+    const SAMPLE: &str = fixture!("rabbitmq");
 
     #[test]
     fn sample_is_a_batch_that_round_trips() {

@@ -59,7 +59,7 @@ mod tests {
     use crate::events::testing::{fixture, parse, parse_error, round_trip, with, without};
     use serde_json::{Value, json};
 
-    const SAMPLE: &str = fixture!("sls.json");
+    const SAMPLE: &str = fixture!("sls");
 
     #[test]
     fn sample_round_trips() {

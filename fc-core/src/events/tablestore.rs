@@ -253,7 +253,7 @@ mod tests {
     use crate::events::testing::{fixture, parse, parse_error, round_trip};
     use serde_json::{Value, json};
 
-    const SAMPLE: &str = fixture!("tablestore-json.json");
+    const SAMPLE: &str = fixture!("tablestore-json");
 
     #[test]
     fn json_rendering_round_trips() {

@@ -36,7 +36,7 @@ mod tests {
     use crate::events::testing::{fixture, parse, parse_error, round_trip, with, without};
     use serde_json::json;
 
-    const SAMPLE: &str = fixture!("timer.json");
+    const SAMPLE: &str = fixture!("timer");
 
     #[test]
     fn sample() {

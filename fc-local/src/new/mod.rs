@@ -28,7 +28,7 @@ pub(crate) struct Args {
     http: bool,
     /// A function for this trigger, taking its typed event (`fc-local examples` shows
     /// each trigger's payload)
-    #[arg(long, value_name = "TRIGGER", value_parser = PossibleValuesParser::new(template::TRIGGERS.iter().map(|t| t.name)))]
+    #[arg(long, value_name = "TRIGGER", value_parser = PossibleValuesParser::new(template::TRIGGERS.iter().map(|t| t.name())))]
     event: Option<String>,
     /// A custom container: the Dockerfile is the entry, s.yaml has
     /// customContainerConfig (default: a code package for custom.debian12)

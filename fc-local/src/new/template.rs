@@ -1,7 +1,8 @@
-//! The files of a new function crate: each template is a file in `templates/`,
-//! embedded here, with `{{placeholders}}` filled in by [`render`]. The Rust sources
-//! have no placeholders: they are compiled and tested as they are (fc-local's
-//! `tests/it/templates.rs`).
+//! The files of a new function crate: each template is a file in `templates/` (each
+//! trigger's `src/main.rs` is in the trigger table, `fc-rs-triggers`), embedded, with
+//! `{{placeholders}}` filled in by [`render`]. The Rust sources have no placeholders:
+//! they are compiled and tested as they are (fc-local's `tests/it/templates.rs`, and
+//! fc-rs-triggers' tests for the triggers').
 
 /// What kind of function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,57 +16,12 @@ pub(crate) enum Kind {
 }
 
 /// A trigger `--event` takes: its name (also the payload's, for `--example`), what it
-/// is, and the `src/main.rs` that takes its event.
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) struct Trigger {
-    pub(crate) name: &'static str,
-    /// For the README and s.yaml: "an OSS trigger".
-    pub(crate) about: &'static str,
-    main: &'static str,
-}
+/// is, and the `src/main.rs` that takes its event, from the one trigger table.
+pub(crate) use fc_triggers::Template as Trigger;
 
-/// `trigger!("oss", "…")`: `templates/triggers/oss.rs`, embedded.
-macro_rules! trigger {
-    ($name:literal, $about:literal) => {
-        Trigger {
-            name: $name,
-            about: $about,
-            main: include_str!(concat!("templates/triggers/", $name, ".rs")),
-        }
-    };
-}
-
-/// Every trigger with a typed event in `fc::events` and a real payload in
-/// `fc::events::payloads` (the test of each template sends it).
-pub(crate) const TRIGGERS: &[Trigger] = &[
-    trigger!("oss", "an OSS trigger"),
-    trigger!("timer", "a Timer trigger"),
-    trigger!("sls", "a Log Service (SLS) trigger"),
-    trigger!("mns-topic", "an MNS topic trigger (JSON format)"),
-    trigger!(
-        "mns-topic-stream",
-        "an MNS topic trigger (STREAM format with attributes)"
-    ),
-    trigger!("mns-queue", "an MNS queue trigger"),
-    trigger!("rocketmq", "a RocketMQ trigger"),
-    trigger!("kafka", "a Kafka trigger"),
-    trigger!("rabbitmq", "a RabbitMQ trigger"),
-    trigger!("mqtt", "an MQTT trigger"),
-    trigger!("dts", "a DTS change tracking trigger"),
-    trigger!("datahub", "a DataHub connector"),
-    trigger!("cdn", "a CDN trigger"),
-    trigger!("http-trigger", "an HTTP trigger in event format"),
-    trigger!("tablestore", "a Tablestore trigger"),
-    trigger!(
-        "async-destination",
-        "the destination of asynchronous invocations"
-    ),
-];
-
-/// The trigger called `name`.
-pub(crate) fn trigger(name: &str) -> Option<&'static Trigger> {
-    TRIGGERS.iter().find(|t| t.name == name)
-}
+/// Every trigger with a typed event in `fc::events`, a real payload in
+/// `fc::events::payloads` and a template (whose test sends that payload).
+pub(crate) use fc_triggers::{TEMPLATES as TRIGGERS, template as trigger};
 
 /// Where the crate takes fc from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,7 +60,7 @@ impl Crate {
         match self.kind {
             Kind::Event => "event function".to_owned(),
             Kind::Http => "HTTP function (an axum app)".to_owned(),
-            Kind::Trigger(trigger) => format!("function for {}", trigger.about),
+            Kind::Trigger(trigger) => format!("function for {}", trigger.about()),
         }
     }
 
@@ -131,7 +87,10 @@ impl Crate {
                 ),
             ],
             Kind::Trigger(trigger) => vec![(
-                format!("fc-local invoke --example {} -- cargo run -q", trigger.name),
+                format!(
+                    "fc-local invoke --example {} -- cargo run -q",
+                    trigger.name()
+                ),
                 "one invocation with a real event of the trigger",
             )],
         };
@@ -148,7 +107,7 @@ impl Crate {
         match self.kind {
             Kind::Event => String::new(),
             Kind::Http => "--http ".to_owned(),
-            Kind::Trigger(trigger) => format!("--example {} ", trigger.name),
+            Kind::Trigger(trigger) => format!("--example {} ", trigger.name()),
         }
     }
 
@@ -162,7 +121,7 @@ impl Crate {
         let main = match self.kind {
             Kind::Event => include_str!("templates/event.rs"),
             Kind::Http => include_str!("templates/http.rs"),
-            Kind::Trigger(trigger) => trigger.main,
+            Kind::Trigger(trigger) => trigger.main(),
         };
         let s_yaml = if self.container {
             include_str!("templates/s.container.yaml.tmpl")
@@ -174,7 +133,7 @@ impl Crate {
             Kind::Http => include_str!("templates/s.http-trigger.yaml").to_owned(),
             Kind::Trigger(trigger) => render(
                 include_str!("templates/s.event-trigger.yaml"),
-                &[("trigger", trigger.about.to_owned())],
+                &[("trigger", trigger.about().to_owned())],
             ),
         };
         let health = if self.health_check() {
@@ -343,27 +302,12 @@ mod tests {
                 s_yaml.contains("triggerType: http"),
                 krate.kind == Kind::Http
             );
-        }
-    }
-
-    #[test]
-    fn the_main_of_each_trigger_takes_its_payload() {
-        for trigger in TRIGGERS {
-            let payload = trigger.name.to_uppercase().replace('-', "_");
-            assert!(
-                trigger
-                    .main
-                    .contains(&format!("payloads::{payload}.bytes()")),
-                "{}",
-                trigger.name
-            );
-            assert!(
-                trigger
-                    .main
-                    .contains(&format!("fc-local invoke --example {}`", trigger.name)),
-                "{}",
-                trigger.name
-            );
+            // The trigger is named once, in words: "… come from an OSS trigger".
+            if let Kind::Trigger(trigger) = krate.kind {
+                let about = trigger.about();
+                assert!(s_yaml.contains(&format!(" {about}:")), "{about}:\n{s_yaml}");
+                assert!(!s_yaml.contains(&format!("{about} trigger")), "{s_yaml}");
+            }
         }
     }
 

@@ -27,37 +27,39 @@ fn listed() -> Vec<(String, String)> {
         .collect()
 }
 
-/// The payload file fc-local embeds for `trigger`.
+/// The payload of `trigger` in the trigger table (fc-rs-triggers), which fc-local
+/// embeds: as listed with `content_type`, and its file's bytes.
 fn payload_file(trigger: &str, content_type: &str) -> Vec<u8> {
+    let payload = fc_triggers::payloads::find(trigger)
+        .unwrap_or_else(|| panic!("`{trigger}` is listed but not in the trigger table"));
+    assert_eq!(payload.format().content_type(), content_type, "{trigger}");
     let ext = match content_type {
         "application/json" => "json",
         "application/cbor" => "cbor",
         other => panic!("{trigger}: {other}"),
     };
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("payloads")
+        .join("../fc-triggers/payloads")
         .join(format!("{trigger}.{ext}"));
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    let file = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert!(
+        file == payload.bytes(),
+        "{trigger}: the file and the table differ"
+    );
+    file
 }
 
 #[test]
 fn every_trigger_is_listed_with_what_it_is() {
     let listing = run(fc_local().args(["examples"]), LIMIT);
     let triggers: Vec<String> = listed().into_iter().map(|(t, _)| t).collect();
-    for trigger in [
-        "oss",
-        "timer",
-        "sls",
-        "mns-topic",
-        "mns-topic-stream",
-        "mns-queue",
-        "rocketmq",
-        "kafka",
-        "cdn",
-        "tablestore",
-        "http-trigger",
-        "async-destination",
-    ] {
+    // Every payload of the trigger table, in its order, and nothing else.
+    let table: Vec<&str> = fc_triggers::payloads::ALL
+        .iter()
+        .map(|p| p.name())
+        .collect();
+    assert_eq!(triggers, table, "{listing}");
+    for trigger in ["oss", "kafka", "rabbitmq", "mqtt", "dts", "datahub"] {
         assert!(
             triggers.iter().any(|t| t == trigger),
             "{trigger}: {listing}"
@@ -78,7 +80,7 @@ fn every_trigger_is_listed_with_what_it_is() {
     );
     assert_eq!(unknown.code, Some(2), "{unknown}");
     assert!(
-        unknown.stderr.contains("there are: oss, timer"),
+        unknown.stderr.contains("there are: timer, oss, sls"),
         "{unknown}"
     );
 }
@@ -89,7 +91,7 @@ fn invoke_example_sends_every_payload_byte_for_byte() {
         return;
     };
     let listed = listed();
-    assert!(listed.len() >= 12, "{listed:?}");
+    assert_eq!(listed.len(), fc_triggers::payloads::ALL.len(), "{listed:?}");
     for (trigger, content_type) in listed {
         let expected = payload_file(&trigger, &content_type);
         // `examples <trigger>` writes the same bytes.
