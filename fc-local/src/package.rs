@@ -55,13 +55,41 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn run(args: &Args, ui: &Ui) -> u8 {
+    match make(args, ui) {
+        Ok(zip) => {
+            ui.out(&zip.display().to_string());
+            0
+        }
+        Err(code) => code,
+    }
+}
+
+impl Args {
+    /// What `fc-local deploy` packages: `--bin bin` for `target`, into target/fc/code.zip.
+    pub(crate) fn for_bin(bin: String, target: String, package: Option<String>) -> Args {
+        Args {
+            bin: Some(bin),
+            example: None,
+            binary: None,
+            target,
+            package,
+            locked: false,
+            out: PathBuf::from("target/fc"),
+            zip: "code.zip".to_owned(),
+        }
+    }
+}
+
+/// Builds (or takes) the executable and writes the package, saying what it did;
+/// the zip's path, or the exit status.
+pub(crate) fn make(args: &Args, ui: &Ui) -> Result<PathBuf, u8> {
     let executable = match &args.binary {
         Some(path) => path.clone(),
         None => match build(args, ui) {
             Ok(path) => path,
             Err(e) => {
                 ui.say(&ui.paint(Style::Red, &format!("fc-local package: {e}")));
-                return EXIT_ERROR;
+                return Err(EXIT_ERROR);
             }
         },
     };
@@ -73,7 +101,7 @@ pub(crate) fn run(args: &Args, ui: &Ui) -> u8 {
                 executable.display()
             );
             ui.say(&ui.paint(Style::Red, &why));
-            return EXIT_ERROR;
+            return Err(EXIT_ERROR);
         }
     };
     let verdict = describe(&bytes);
@@ -84,7 +112,7 @@ pub(crate) fn run(args: &Args, ui: &Ui) -> u8 {
             verdict.text
         );
         ui.say(&ui.paint(Style::Red, &why));
-        return EXIT_FAILED;
+        return Err(EXIT_FAILED);
     }
     match write_package(&bytes, &args.out, &args.zip) {
         Ok((bootstrap, zip)) => {
@@ -102,12 +130,11 @@ pub(crate) fn run(args: &Args, ui: &Ui) -> u8 {
                 Style::Green
             };
             ui.say(&ui.paint(style, &format!("fc-local package: {}", verdict.text)));
-            ui.out(&zip.display().to_string());
-            0
+            Ok(zip)
         }
         Err(e) => {
             ui.say(&ui.paint(Style::Red, &format!("fc-local package: {e}")));
-            EXIT_ERROR
+            Err(EXIT_ERROR)
         }
     }
 }
