@@ -431,7 +431,7 @@ async fn deploy(args: &Args, ui: &Ui) -> Result<(), Stop> {
         ui.say(&ui.paint(Style::Dim, &format!("fc-local deploy: {note}")));
     }
     let with_code = |mut body: Map<String, Value>, inline: String| {
-        if let Some(_) = &code {
+        if code.is_some() {
             body.insert("code".to_owned(), json!({ "zipFile": inline }));
         }
         Value::Object(body)
@@ -711,6 +711,40 @@ resources:
         let text = S_YAML.replace("description: a function", "description: ${vars.d}");
         let e = function_input(&resource(&text), Op::Create).unwrap_err();
         assert!(e.contains("${vars.d}"), "{e}");
+    }
+
+    /// `fc-local new`'s s.yaml deploys as it is: every field an FC one, the trigger's
+    /// config a JSON string, only logConfig: auto left to s.
+    #[test]
+    fn the_new_templates_s_yaml_deploys_as_it_is() {
+        for (health, triggers) in [
+            ("", ""),
+            (
+                include_str!("../new/templates/s.health.yaml"),
+                include_str!("../new/templates/s.http-trigger.yaml"),
+            ),
+        ] {
+            let text = include_str!("../new/templates/s.code.yaml.tmpl")
+                .replace("{{name}}", "my-fn")
+                .replace("{{description}}", "An FC function")
+                .replace("{{health_check}}", health)
+                .replace("{{triggers}}", triggers);
+            let resource = resource(&text);
+            let (body, notes) = function_input(&resource, Op::Create).expect("maps");
+            assert_eq!(body["functionName"], "my-fn");
+            assert_eq!(body["runtime"], "custom.debian12");
+            assert_eq!(
+                notes,
+                ["`logConfig: auto` is a resource s deploy creates: left as it is on the function"]
+            );
+            assert_eq!(entry(&body), "bootstrap");
+            let triggers = trigger_inputs(&resource, Op::Create).expect("maps");
+            assert!(
+                triggers
+                    .iter()
+                    .all(|(_, _, t)| t["triggerConfig"].is_string())
+            );
+        }
     }
 
     fn zip_with(name: &str, mode: u32) -> Vec<u8> {

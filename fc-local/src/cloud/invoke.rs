@@ -108,7 +108,9 @@ pub(crate) async fn run(remote: Remote<'_>, event: Vec<u8>, ui: Arc<Ui>) -> u8 {
 
     let logs = Logs::new();
     let tracker = Tracker::follow(&logs, Arc::clone(&ui));
-    tracker.open(&request_id, Kind::Invoke);
+    if log.is_some() {
+        tracker.open(&request_id, Kind::Invoke);
+    }
     for text in log.as_deref().unwrap_or_default().lines() {
         logs.push(Line {
             stream: Stream::Stdout,
