@@ -17,7 +17,7 @@ use yaml_rust2::{Yaml, YamlLoader};
 #[derive(Debug, Clone, clap::Args)]
 pub(crate) struct Access {
     /// FC's API endpoint, http:// or https:// [default:
-    /// https://fcv3.<region>.aliyuncs.com]
+    /// https://fcv3.REGION.aliyuncs.com]
     #[arg(long, value_name = "URL")]
     pub(crate) endpoint: Option<String>,
     /// The aliyun CLI profile (~/.aliyun/config.json) whose AccessKey to use [default:
