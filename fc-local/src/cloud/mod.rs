@@ -16,8 +16,8 @@ use yaml_rust2::{Yaml, YamlLoader};
 /// Where and as whom: what `deploy` and `invoke --remote` share.
 #[derive(Debug, Clone, clap::Args)]
 pub(crate) struct Access {
-    /// FC's API endpoint, http:// or https:// [default:
-    /// https://fcv3.REGION.aliyuncs.com]
+    /// FC's API endpoint, an http:// or https:// URL [default: FC's public endpoint of
+    /// the region, fcv3.REGION.aliyuncs.com over HTTPS]
     #[arg(long, value_name = "URL")]
     pub(crate) endpoint: Option<String>,
     /// The aliyun CLI profile (~/.aliyun/config.json) whose AccessKey to use [default:
