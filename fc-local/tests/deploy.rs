@@ -133,6 +133,8 @@ struct State {
     seen: Vec<String>,
     /// Signed header lists seen, for the STS check.
     signed_headers: Vec<String>,
+    /// GetFunction calls still to answer 503, as an overloaded FC would.
+    failing_reads: u32,
     port: u16,
     dir: PathBuf,
 }
@@ -373,6 +375,10 @@ async fn handle(request: Request<Incoming>, state: Arc<Mutex<State>>) -> Answer 
             &mut state,
         ) {
             return refused;
+        }
+        if action == "GetFunction" && state.failing_reads > 0 {
+            state.failing_reads -= 1;
+            return error(503, "ServiceUnavailable", "try again");
         }
     }
     let segments: Vec<String> = path
@@ -950,6 +956,29 @@ fn the_aliyun_cli_profile_is_used_without_environment_variables() {
     );
     assert_eq!(run.code, Some(0), "{run}");
     assert!(run.stderr.contains("created function failures"), "{run}");
+}
+
+#[test]
+fn a_read_answered_503_is_tried_again_and_a_write_is_not() {
+    let dir = scratch("retry");
+    std::fs::write(dir.join("s.yaml"), EVENT_S_YAML).unwrap();
+    let zip = zip_of("failures", &dir);
+    let fc = Fc::start(&dir, &[("LTAIstandin", "stand-in-secret-value", None)]);
+    fc.state.lock().unwrap().failing_reads = 2;
+    let run = deploy(&dir, &fc, &zip, AK);
+    assert_eq!(run.code, Some(0), "{run}");
+    let seen = fc.seen();
+    assert_eq!(
+        seen.iter().filter(|s| s.starts_with("GetFunction")).count(),
+        3,
+        "two 503s, then the answer: {seen:?}"
+    );
+
+    // Three 503s in a row: GetFunction gives up, with FC's error.
+    fc.state.lock().unwrap().failing_reads = 3;
+    let run = deploy(&dir, &fc, &zip, AK);
+    assert_eq!(run.code, Some(1), "{run}");
+    assert!(run.stderr.contains("503: ServiceUnavailable"), "{run}");
 }
 
 #[test]

@@ -364,6 +364,11 @@ impl Client {
         })
     }
 
+    /// Where the AccessKey came from (never the key itself).
+    pub(crate) fn credentials_source(&self) -> &str {
+        &self.credentials.source
+    }
+
     /// Sends `call`: an answer with a 2xx status, or what went wrong. A read is sent
     /// up to three times, on no answer or a 5xx, with a short growing pause; other
     /// calls, and 4xx answers (authentication errors among them), are never repeated.
@@ -593,6 +598,41 @@ mod tests {
         assert!(platform(503).retryable());
         assert!(!platform(403).retryable() && !platform(404).retryable());
         assert!(Failure::Transport("refused".into()).retryable());
+    }
+
+    /// The HTTPS path: rustls on ring with the bundled roots sets up, sends its
+    /// ClientHello, and a server that answers in plain HTTP is a clear TLS error
+    /// (loopback only).
+    #[tokio::test]
+    async fn https_goes_through_rustls_and_a_plain_http_server_is_a_tls_error() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("binds");
+        let port = listener.local_addr().expect("an address").port();
+        let server = tokio::spawn(async move {
+            let (mut stream, _) = listener.accept().await.expect("accepts");
+            let mut hello = [0u8; 5];
+            stream.read_exact(&mut hello).await.expect("reads");
+            let _ = stream
+                .write_all(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n")
+                .await;
+            hello
+        });
+        let endpoint = Endpoint::parse(&format!("https://127.0.0.1:{port}")).expect("parses");
+        let client = Client::new(endpoint, Credentials::new("id", "secret", None)).expect("TLS");
+        // A write: sent once, so the server's one accept is enough.
+        let call = Call::new("UpdateFunction", Method::PUT, &["functions", "f"]);
+        let e = tokio::time::timeout(Duration::from_secs(10), client.send(&call))
+            .await
+            .expect("in time")
+            .expect_err("no TLS server");
+        assert!(
+            e.to_string().starts_with("TLS with https://127.0.0.1:"),
+            "{e}"
+        );
+        let hello = server.await.expect("the server ran");
+        assert_eq!(hello[0], 0x16, "a TLS handshake record came first");
     }
 
     #[test]

@@ -489,6 +489,14 @@ async fn deploy(args: &Args, ui: &Ui) -> Result<(), Stop> {
         return Ok(());
     };
 
+    ui.say(&ui.paint(
+        Style::Dim,
+        &format!(
+            "fc-local deploy: {} · AccessKey from {}",
+            client.endpoint.url(),
+            client.credentials_source()
+        ),
+    ));
     let started = std::time::Instant::now();
     let inline = code
         .as_ref()
