@@ -20,6 +20,15 @@ pub(crate) struct Args {
     /// initializer (sent anyway when the s.yaml configures one)
     #[arg(long)]
     initializer: bool,
+    /// Invoke the function deployed on FC (InvokeFunction, with its log tail) instead
+    /// of running it here
+    #[arg(long)]
+    remote: bool,
+    /// With --remote: the version or alias to invoke (InvokeFunction's qualifier)
+    #[arg(long, value_name = "VERSION|ALIAS", requires = "remote")]
+    qualifier: Option<String>,
+    #[command(flatten)]
+    access: crate::cloud::Access,
     #[command(flatten)]
     function: FunctionArgs,
 }
@@ -32,6 +41,21 @@ pub(crate) async fn run(args: Args, ui: Arc<Ui>) -> u8 {
             return EXIT_ERROR;
         }
     };
+    if args.remote {
+        let remote = crate::cloud::invoke::Remote {
+            access: &args.access,
+            qualifier: args.qualifier.as_deref(),
+            function_name: args.function.function_name.as_deref(),
+            region: args.function.region.as_deref(),
+            config: args.function.config.as_deref(),
+        };
+        return crate::cloud::invoke::run(remote, event, ui).await;
+    }
+    let access = &args.access;
+    if access.endpoint.is_some() || access.profile.is_some() || access.resource.is_some() {
+        ui.say("fc-local: --endpoint, --profile and --resource go with --remote");
+        return EXIT_ERROR;
+    }
     let logs = Logs::new();
     let tracker = Tracker::follow(&logs, Arc::clone(&ui));
     let mut function = match Function::start(&args.function, logs, &ui) {
@@ -129,7 +153,7 @@ async fn attempt(
 }
 
 /// The result body, as is, on stdout (a final newline added on a terminal).
-fn print_body(body: &[u8]) {
+pub(crate) fn print_body(body: &[u8]) {
     use std::io::IsTerminal;
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(body);

@@ -10,6 +10,8 @@
 //! - `fc-local check -- <command>`: a conformance run of any custom runtime against
 //!   FC's contract, one line per check.
 //! - `fc-local package --bin <name>`: the code package, `bootstrap` in a zip.
+//! - `fc-local deploy`: the s.yaml's fc3 function onto FC over its OpenAPI, and
+//!   `fc-local invoke --remote`: the deployed function, with its log (see [`cloud`]).
 //! - `fc-local examples [<trigger>]`: the real trigger payloads `--example` sends.
 //! - `fc-local new <path> [--http | --event <trigger>] [--container]`: a new function
 //!   crate that builds, passes its tests and `check` as it is (see [`new`]).
@@ -29,6 +31,7 @@
 
 mod check;
 mod client;
+mod cloud;
 mod config;
 mod emulation;
 mod function;
@@ -70,7 +73,9 @@ pub(crate) const EXIT_ERROR: u8 = 2;
         fc-local serve --http -- target/debug/examples/http\n  \
         fc-local watch -- cargo run -q\n  \
         fc-local check --data '{\"name\": \"FC\"}' -- target/debug/examples/hello\n  \
-        fc-local package --bin my-function"
+        fc-local package --bin my-function\n  \
+        fc-local deploy\n  \
+        fc-local invoke --remote --data '{\"name\": \"FC\"}'"
 )]
 struct Cli {
     /// When to use colours
@@ -100,6 +105,9 @@ enum Command {
     Package(package::Args),
     /// List the real trigger payloads `--example` sends, or write one to stdout
     Examples(ExamplesArgs),
+    /// Deploy the s.yaml's fc3 function to FC over its OpenAPI: package it (or take
+    /// --zip), create or update the function, then its triggers
+    Deploy(cloud::deploy::Args),
     /// Create a function crate that builds, passes its tests and `check` as it is:
     /// an event function, an HTTP function (--http) or one for a trigger (--event)
     New(new::Args),
@@ -220,6 +228,7 @@ fn main() -> ExitCode {
             Command::Package(args) => package::run(&args, &ui),
             Command::Examples(args) => examples(&args, &ui),
             Command::New(args) => new::run(&args, &ui),
+            Command::Deploy(args) => cloud::deploy::run(args, &ui).await,
         }
     });
     // Tasks still reading a pipe of a process that outlived us must not hold us up.

@@ -55,13 +55,41 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn run(args: &Args, ui: &Ui) -> u8 {
+    match make(args, ui) {
+        Ok(zip) => {
+            ui.out(&zip.display().to_string());
+            0
+        }
+        Err(code) => code,
+    }
+}
+
+impl Args {
+    /// What `fc-local deploy` packages: `--bin bin` for `target`, into target/fc/code.zip.
+    pub(crate) fn for_bin(bin: String, target: String, package: Option<String>) -> Args {
+        Args {
+            bin: Some(bin),
+            example: None,
+            binary: None,
+            target,
+            package,
+            locked: false,
+            out: PathBuf::from("target/fc"),
+            zip: "code.zip".to_owned(),
+        }
+    }
+}
+
+/// Builds (or takes) the executable and writes the package, saying what it did;
+/// the zip's path, or the exit status.
+pub(crate) fn make(args: &Args, ui: &Ui) -> Result<PathBuf, u8> {
     let executable = match &args.binary {
         Some(path) => path.clone(),
         None => match build(args, ui) {
             Ok(path) => path,
             Err(e) => {
                 ui.say(&ui.paint(Style::Red, &format!("fc-local package: {e}")));
-                return EXIT_ERROR;
+                return Err(EXIT_ERROR);
             }
         },
     };
@@ -73,7 +101,7 @@ pub(crate) fn run(args: &Args, ui: &Ui) -> u8 {
                 executable.display()
             );
             ui.say(&ui.paint(Style::Red, &why));
-            return EXIT_ERROR;
+            return Err(EXIT_ERROR);
         }
     };
     let verdict = describe(&bytes);
@@ -84,7 +112,7 @@ pub(crate) fn run(args: &Args, ui: &Ui) -> u8 {
             verdict.text
         );
         ui.say(&ui.paint(Style::Red, &why));
-        return EXIT_FAILED;
+        return Err(EXIT_FAILED);
     }
     match write_package(&bytes, &args.out, &args.zip) {
         Ok((bootstrap, zip)) => {
@@ -102,12 +130,11 @@ pub(crate) fn run(args: &Args, ui: &Ui) -> u8 {
                 Style::Green
             };
             ui.say(&ui.paint(style, &format!("fc-local package: {}", verdict.text)));
-            ui.out(&zip.display().to_string());
-            0
+            Ok(zip)
         }
         Err(e) => {
             ui.say(&ui.paint(Style::Red, &format!("fc-local package: {e}")));
-            EXIT_ERROR
+            Err(EXIT_ERROR)
         }
     }
 }
@@ -200,37 +227,104 @@ fn ensure_std(triple: &str, ui: &Ui) -> Result<(), String> {
     }
 }
 
-/// For a musl target: why fc's jemalloc (C, built with `make`) or another crate with C
-/// code would fail to build: no C compiler for musl set or on `PATH` (the names the
-/// `cc` crate tries), or no `make`.
-fn musl_cc_missing(triple: &str) -> Option<String> {
-    if !triple.ends_with("-linux-musl") {
-        return None;
-    }
-    let set = [
-        format!("CC_{triple}"),
-        format!("CC_{}", triple.replace('-', "_")),
-        "TARGET_CC".to_owned(),
-    ];
-    let arch = triple.split('-').next().unwrap_or_default();
-    let prefixed = format!("{arch}-linux-musl-gcc");
-    let cc = set.iter().any(|name| std::env::var_os(name).is_some())
-        || on_path(&[prefixed.as_str(), "musl-gcc"]).is_some();
-    let make = on_path(&["make"]).is_some();
-    let missing = match (cc, make) {
-        (true, true) => return None,
-        (false, true) => format!("no C compiler for {triple} ({prefixed} or musl-gcc)"),
-        (true, false) => "no make".to_owned(),
-        (false, false) => {
-            format!("no C compiler for {triple} ({prefixed} or musl-gcc) and no make")
+/// What is installed that a musl build's C code (fc's jemalloc) can be built with.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Installed {
+    /// A C compiler for musl: `CC_<triple>`/`TARGET_CC` set, `<arch>-linux-musl-gcc`
+    /// or `musl-gcc` on PATH.
+    musl_cc: bool,
+    make: bool,
+    cargo_zigbuild: bool,
+    zig: bool,
+}
+
+impl Installed {
+    /// What this machine has, for `triple`.
+    fn here(triple: &str) -> Installed {
+        let set = [
+            format!("CC_{triple}"),
+            format!("CC_{}", triple.replace('-', "_")),
+            "TARGET_CC".to_owned(),
+        ];
+        let arch = triple.split('-').next().unwrap_or_default();
+        let prefixed = format!("{arch}-linux-musl-gcc");
+        Installed {
+            musl_cc: set.iter().any(|name| std::env::var_os(name).is_some())
+                || on_path(&[prefixed.as_str(), "musl-gcc"]).is_some(),
+            make: on_path(&["make"]).is_some(),
+            cargo_zigbuild: on_path(&["cargo-zigbuild"]).is_some(),
+            zig: on_path(&["zig"]).is_some(),
         }
+    }
+}
+
+/// How a build for `triple` gets its C code compiled.
+#[derive(Debug, PartialEq, Eq)]
+enum CBuild {
+    /// `cargo build`: not musl, or a musl C compiler and make are here.
+    Cargo,
+    /// `cargo zigbuild`: no musl C compiler, but cargo-zigbuild and zig (zig is the
+    /// C compiler) and make.
+    Zigbuild,
+    /// Neither: why, and how to get either (the build is tried anyway: a crate
+    /// without C code needs none).
+    Missing(String),
+}
+
+/// The decision, from what is installed alone.
+fn c_build(triple: &str, installed: Installed) -> CBuild {
+    if !triple.ends_with("-linux-musl") {
+        return CBuild::Cargo;
+    }
+    match installed {
+        Installed {
+            musl_cc: true,
+            make: true,
+            ..
+        } => return CBuild::Cargo,
+        Installed {
+            musl_cc: false,
+            make: true,
+            cargo_zigbuild: true,
+            zig: true,
+        } => return CBuild::Zigbuild,
+        _ => {}
+    }
+    let arch = triple.split('-').next().unwrap_or_default();
+    let cc = format!("{arch}-linux-musl-gcc or musl-gcc");
+    let missing = match (installed.musl_cc, installed.make) {
+        (false, true) => format!("no C compiler for {triple} ({cc})"),
+        (true, false) => "no make".to_owned(),
+        _ => format!("no C compiler for {triple} ({cc}) and no make"),
     };
-    Some(format!(
+    let zig_too = if installed.musl_cc {
+        String::new()
+    } else {
+        format!(
+            ", or cargo-zigbuild and zig (`pip install ziglang cargo-zigbuild`; {})",
+            match (installed.cargo_zigbuild, installed.zig) {
+                (true, false) => "cargo-zigbuild is here, zig is not",
+                (false, true) => "zig is here, cargo-zigbuild is not",
+                _ => "neither is here",
+            }
+        )
+    };
+    CBuild::Missing(format!(
         "{missing} on PATH: fc's jemalloc allocator (C, built with make) and any other crate \
-         with C code need them. Install them (`sudo apt-get install musl-tools make` on Debian \
-         and Ubuntu), or set CC_{} to a musl C compiler",
+         with C code need them. Install musl-tools and make (`sudo apt-get install musl-tools \
+         make` on Debian and Ubuntu){zig_too}, or set CC_{} to a musl C compiler",
         triple.replace('-', "_")
     ))
+}
+
+/// For a musl target: why fc's jemalloc (C, built with `make`) or another crate with C
+/// code would fail to build here, when it would.
+#[cfg(test)]
+fn musl_cc_missing(triple: &str) -> Option<String> {
+    match c_build(triple, Installed::here(triple)) {
+        CBuild::Missing(why) => Some(why),
+        CBuild::Cargo | CBuild::Zigbuild => None,
+    }
 }
 
 /// `cargo build --release` (or `cargo zigbuild`), reading the executable's path from
@@ -241,7 +335,7 @@ fn build(args: &Args, ui: &Ui) -> Result<PathBuf, String> {
         (None, Some(example)) => ("example", example.as_str()),
         (None, None) => return Err("name a --bin, an --example or a --binary".to_owned()),
     };
-    let plan = Plan::new(&args.target);
+    let mut plan = Plan::new(&args.target);
     if plan.subcommand == "zigbuild" && on_path(&["cargo-zigbuild"]).is_none() {
         return Err(format!(
             "--target {} links against that glibc with cargo-zigbuild, which is not on PATH: \
@@ -252,9 +346,22 @@ fn build(args: &Args, ui: &Ui) -> Result<PathBuf, String> {
     let mut missing_cc = None;
     if let Some(triple) = &plan.triple {
         ensure_std(triple, ui)?;
-        missing_cc = musl_cc_missing(triple);
-        if let Some(why) = &missing_cc {
-            ui.say(&ui.paint(Style::Yellow, &format!("fc-local package: note: {why}")));
+        match c_build(triple, Installed::here(triple)) {
+            CBuild::Cargo => {}
+            CBuild::Zigbuild => {
+                plan.subcommand = "zigbuild";
+                ui.say(&ui.paint(
+                    Style::Dim,
+                    &format!(
+                        "fc-local package: no C compiler for {triple}: cargo zigbuild builds \
+                         the C code with zig"
+                    ),
+                ));
+            }
+            CBuild::Missing(why) => {
+                ui.say(&ui.paint(Style::Yellow, &format!("fc-local package: note: {why}")));
+                missing_cc = Some(why);
+            }
         }
     }
     let mut words = vec![plan.subcommand.to_owned(), "--release".to_owned()];
@@ -625,6 +732,55 @@ mod tests {
             }
         );
         assert_eq!(Plan::new("x86_64-unknown-linux-gnu").subcommand, "build");
+    }
+
+    #[test]
+    fn without_a_musl_c_compiler_zigbuild_is_used_when_it_and_zig_are_here() {
+        let all = Installed {
+            musl_cc: true,
+            make: true,
+            cargo_zigbuild: true,
+            zig: true,
+        };
+        assert_eq!(c_build(DEFAULT_TARGET, all), CBuild::Cargo);
+        let no_cc = Installed {
+            musl_cc: false,
+            ..all
+        };
+        assert_eq!(c_build(DEFAULT_TARGET, no_cc), CBuild::Zigbuild);
+        assert_eq!(
+            c_build("x86_64-unknown-linux-gnu", Installed::default()),
+            CBuild::Cargo
+        );
+        let CBuild::Missing(why) = c_build(
+            DEFAULT_TARGET,
+            Installed {
+                zig: false,
+                ..no_cc
+            },
+        ) else {
+            panic!("cargo-zigbuild alone does not build C code");
+        };
+        assert!(
+            why.contains("musl-tools")
+                && why.contains("pip install ziglang cargo-zigbuild")
+                && why.contains("cargo-zigbuild is here, zig is not"),
+            "{why}"
+        );
+        let CBuild::Missing(why) = c_build(DEFAULT_TARGET, Installed::default()) else {
+            panic!("nothing installed");
+        };
+        assert!(
+            why.contains("and no make") && why.contains("neither is here"),
+            "{why}"
+        );
+        let CBuild::Missing(why) = c_build(DEFAULT_TARGET, Installed { make: false, ..all }) else {
+            panic!("zig does not replace make");
+        };
+        assert!(
+            why.starts_with("no make") && !why.contains("zigbuild"),
+            "{why}"
+        );
     }
 
     #[test]
