@@ -5,6 +5,7 @@ mod common;
 
 mod check;
 mod config;
+mod deploy;
 mod examples;
 mod invoke;
 mod new;

@@ -14,7 +14,7 @@
     reason = "the stand-in answers its refusals as they are"
 )]
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
