@@ -325,6 +325,7 @@ impl App {
             output: self.output.clone(),
             drain_time: self.drain_time,
             runtime_name: self.runtime_name.clone(),
+            message_limit: self.body_limit,
             #[cfg(feature = "http2")]
             http2_keep_alive: self.http2_keep_alive,
         };

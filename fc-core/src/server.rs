@@ -23,6 +23,8 @@ pub(crate) struct Settings {
     pub(crate) output: Output,
     pub(crate) drain_time: Duration,
     pub(crate) runtime_name: Cow<'static, str>,
+    /// The largest WebSocket message a client may send: the app's body limit.
+    pub(crate) message_limit: usize,
     /// HTTP/2 keep-alive pings: their interval, if any (`App::http2_keep_alive`).
     #[cfg(feature = "http2")]
     pub(crate) http2_keep_alive: Option<Duration>,
@@ -42,6 +44,7 @@ pub(crate) async fn serve(
         output,
         drain_time,
         runtime_name,
+        message_limit,
         ..
     } = settings;
     let address: SocketAddr = listener.local_addr()?;
@@ -71,7 +74,7 @@ pub(crate) async fn serve(
             },
             () = &mut shutdown => break,
         };
-        handle_connection(stream, app.clone(), &http, drain.watcher());
+        handle_connection(stream, app.clone(), &http, drain.watcher(), message_limit);
     }
 
     tracing::info!("shutting down: waiting for invocations in flight");
@@ -162,11 +165,12 @@ fn handle_connection(
     app: Stack,
     http: &ConnectionBuilder,
     mut watcher: Watcher,
+    message_limit: usize,
 ) {
     let _ = stream.set_nodelay(true);
     // The IO outlives this task when the connection is upgraded (a WebSocket): it
     // holds a watcher, and the invocation of the upgrade (`upgrade`).
-    let io = upgrade::Io::new(stream, watcher.clone());
+    let io = upgrade::Io::new(stream, watcher.clone(), message_limit);
     let slot = io.slot();
     // The stack is always ready (its services say so): each request is one `call`,
     // with no router in front.
