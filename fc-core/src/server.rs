@@ -61,13 +61,22 @@ pub(crate) async fn serve(
 
     let drain = Drain::new();
     let mut shutdown = std::pin::pin!(shutdown);
+    let mut accept_errors = AcceptErrors::default();
     loop {
         let stream = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
+                Ok((stream, _)) => {
+                    if let Some(line) = accept_errors.accepted() {
+                        tracing::info!("{line}");
+                    }
+                    stream
+                }
                 Err(e) => {
-                    // Out of file descriptors and the like: keep serving the others.
-                    tracing::error!("accepting a connection failed: {e}");
+                    // Out of file descriptors and the like: keep serving the others,
+                    // and say so once, then once a minute with a count.
+                    if let Some(line) = accept_errors.failed(tokio::time::Instant::now(), &e) {
+                        tracing::error!("{line}");
+                    }
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
                 }
@@ -87,6 +96,55 @@ pub(crate) async fn serve(
     }
     output.flush();
     Ok(())
+}
+
+/// How often a failing `accept` is logged while it keeps failing.
+const ACCEPT_ERROR_INTERVAL: Duration = Duration::from_secs(60);
+
+/// The accept loop's failures, logged once and then as a count once a minute: out of
+/// file descriptors, `accept` fails 20 times a second for as long as it lasts.
+#[derive(Debug, Default)]
+struct AcceptErrors {
+    /// When the last line was logged, while failures go on.
+    logged: Option<tokio::time::Instant>,
+    /// Failures since that line.
+    unlogged: u64,
+}
+
+impl AcceptErrors {
+    /// The line to log for a failure at `now`, if any.
+    fn failed(&mut self, now: tokio::time::Instant, error: &io::Error) -> Option<String> {
+        match self.logged {
+            None => {
+                self.logged = Some(now);
+                Some(format!(
+                    "accepting a connection failed: {error} (while it fails, a count is \
+                     logged once a minute)"
+                ))
+            }
+            Some(at) if now.duration_since(at) < ACCEPT_ERROR_INTERVAL => {
+                self.unlogged += 1;
+                None
+            }
+            Some(_) => {
+                self.logged = Some(now);
+                let count = std::mem::take(&mut self.unlogged) + 1;
+                Some(format!(
+                    "accepting a connection failed {count} more time(s) in the last minute: \
+                     {error}"
+                ))
+            }
+        }
+    }
+
+    /// The line to log when a connection is accepted after failures, if any.
+    fn accepted(&mut self) -> Option<String> {
+        self.logged.take()?;
+        let count = std::mem::take(&mut self.unlogged);
+        Some(format!(
+            "accepting connections works again ({count} more failure(s) since the last line)"
+        ))
+    }
 }
 
 /// How connections are served: HTTP/1.1 only, or (feature `http2`) HTTP/1.1 and h2c
@@ -315,6 +373,43 @@ fn fail_to_start(error: &dyn std::error::Error) -> ! {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn accept_failures_are_logged_once_then_counted_once_a_minute() {
+        let t0 = tokio::time::Instant::now();
+        let at = |ms: u64| t0 + Duration::from_millis(ms);
+        let error = io::Error::from_raw_os_error(24); // EMFILE
+        let mut errors = AcceptErrors::default();
+        assert_eq!(errors.accepted(), None);
+        let first = errors.failed(at(0), &error).unwrap();
+        assert!(
+            first.starts_with("accepting a connection failed: "),
+            "{first}"
+        );
+        // 20 a second for a minute: nothing more until the minute is over.
+        let mut lines = Vec::new();
+        for i in 1..=1200 {
+            lines.extend(errors.failed(at(i * 50), &error));
+        }
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert!(
+            lines[0].starts_with(
+                "accepting a connection failed 1200 more time(s) in the last minute: "
+            ),
+            "{lines:?}"
+        );
+        // Three more, then a connection is accepted: one line with the count.
+        for i in 1..=3 {
+            assert_eq!(errors.failed(at(60_000 + i * 50), &error), None);
+        }
+        assert_eq!(
+            errors.accepted().as_deref(),
+            Some("accepting connections works again (3 more failure(s) since the last line)")
+        );
+        assert_eq!(errors.accepted(), None);
+        // A new failure later is logged at once again.
+        assert!(errors.failed(at(70_000), &error).is_some());
+    }
 
     #[test]
     fn port_order() {
