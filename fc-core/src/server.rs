@@ -337,8 +337,10 @@ pub(crate) async fn shutdown_signal() {
 }
 
 /// Starts a Tokio runtime and serves `app` (an [`App`], or the `Routes` of
-/// `fc::routes![..]`) until SIGTERM or SIGINT. Exits the process with status 1 when
-/// the server cannot start.
+/// `fc::routes![..]`) until SIGTERM or SIGINT, lets invocations in flight finish (up
+/// to [`App::drain_time`]) and returns; blocking tasks (`spawn_blocking`) still
+/// running get one more second, and are then left behind as the process exits.
+/// Exits the process with status 1 when the server cannot start.
 ///
 /// ```no_run
 /// #[fc::invoke]
@@ -362,7 +364,14 @@ pub fn run(app: impl Into<App>) {
     if let Err(e) = runtime.block_on(app.serve()) {
         fail_to_start(&e);
     }
+    // Dropping the runtime would wait for every `spawn_blocking` task still running,
+    // however long: the drain time is the bound, plus this grace.
+    runtime.shutdown_timeout(SHUTDOWN_GRACE);
 }
+
+/// How long [`run`] waits, after the drain, for blocking tasks (`spawn_blocking`)
+/// still running before the process exits anyway.
+pub(crate) const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
 
 fn fail_to_start(error: &dyn std::error::Error) -> ! {
     tracing::error!("fc: the function could not start: {error}");
