@@ -298,6 +298,8 @@ impl AsyncWrite for Io {
 const CLOSE_TOO_BIG: &[u8] = b"\x88\x11\x03\xf1message too big";
 
 /// What fc enforces on an upgraded WebSocket, below the app's WebSocket library.
+/// It starts once the `101` is written: a client waits for it before its first
+/// frame (one that does not only confuses the guard of its own socket).
 struct Guard {
     message_limit: usize,
     /// The client's frames, header by header.

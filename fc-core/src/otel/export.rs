@@ -140,6 +140,9 @@ impl Exporter {
             }
             Decision::Export { probing } => probing,
         };
+        // A probe whose request is dropped mid-export (the client went away) must not
+        // leave the breaker waiting for it.
+        let probe = ProbeGuard(probing.then_some(self));
         let (batch, dropped) = pending.take();
         if dropped > 0 {
             tracing::warn!(
@@ -147,9 +150,6 @@ impl Exporter {
             );
         }
         if batch.is_empty() {
-            if probing {
-                self.lock().probing = false;
-            }
             return;
         }
         let count = batch.len();
@@ -166,6 +166,7 @@ impl Exporter {
             Err(_) => Outcome::Failed(format!("no answer within {:?}", self.timeout)),
         };
         let report = self.lock().after(Instant::now(), count, outcome);
+        std::mem::forget(probe);
         match report {
             Report::Nothing => {}
             Report::Recovered { dropped } => tracing::info!(
@@ -193,6 +194,18 @@ impl Exporter {
                 message.replace(userinfo.as_str(), "***")
             }
             _ => message,
+        }
+    }
+}
+
+/// Ends a probe that did not get to report its outcome (`Breaker::after` does
+/// otherwise).
+struct ProbeGuard<'a>(Option<&'a Exporter>);
+
+impl Drop for ProbeGuard<'_> {
+    fn drop(&mut self) {
+        if let Some(exporter) = self.0 {
+            exporter.lock().probing = false;
         }
     }
 }
