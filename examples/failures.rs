@@ -4,7 +4,8 @@
 //! Run: `cargo run --example failures`, then try
 //! `curl -si localhost:9000/invoke -d '{"action": "fail"}'` (or `"panic"`, `"ok"`, a
 //! body that is not JSON, or `'{"action": "sleep", "ms": 3000}'` with
-//! `-H 'x-fc-function-timeout: 1'`).
+//! `-H 'x-fc-function-timeout: 1'`). `'{"action": "blocking", "ms": 30000}'` leaves a
+//! blocking task running: a SIGTERM does not wait for it beyond the drain time.
 
 use serde::Deserialize;
 
@@ -15,12 +16,13 @@ enum Action {
     Fail,
     Panic,
     Sleep,
+    Blocking,
 }
 
 #[derive(Deserialize)]
 struct Command {
     action: Action,
-    /// How long `sleep` sleeps.
+    /// How long `sleep` sleeps (and `blocking`'s task blocks).
     #[serde(default)]
     ms: u64,
 }
@@ -51,6 +53,14 @@ async fn run(command: Command) -> Result<&'static str, fc::Error> {
         Action::Sleep => {
             tokio::time::sleep(std::time::Duration::from_millis(command.ms)).await;
             Ok("slept\n")
+        }
+        Action::Blocking => {
+            let ms = command.ms;
+            // Work the answer does not wait for, on Tokio's blocking pool.
+            drop(tokio::task::spawn_blocking(move || {
+                std::thread::sleep(std::time::Duration::from_millis(ms));
+            }));
+            Ok("blocking in the background\n")
         }
         Action::Panic => {
             let empty: Vec<u32> = Vec::new();

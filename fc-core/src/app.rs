@@ -236,6 +236,9 @@ impl App {
     /// inside fc's own: they see the request with its [`Context`](crate::Context) in
     /// the extensions, their panics are caught, and a status other than 200 from an
     /// event invocation reaches FC as 404. The last layer added is the outermost.
+    /// FC's health check ([`App::health_check`]) and the pre-stop and pre-freeze hooks
+    /// bypass them, so a concurrency or rate limit never queues FC's probe; the
+    /// layers see every invocation and `/initialize`.
     ///
     /// The headers of event, initializer and hook requests (all FC's `x-fc-*`) have
     /// moved into the context by then: read them with
@@ -325,6 +328,7 @@ impl App {
             output: self.output.clone(),
             drain_time: self.drain_time,
             runtime_name: self.runtime_name.clone(),
+            message_limit: self.body_limit,
             #[cfg(feature = "http2")]
             http2_keep_alive: self.http2_keep_alive,
         };

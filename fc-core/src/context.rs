@@ -15,6 +15,19 @@ use crate::trace_context::TraceContext;
 /// line carries it, and none may exceed FC's 32 KB.
 const MAX_REQUEST_ID: usize = 128;
 
+/// Marks the credentials FC sends (and `authorization`, `cookie`) sensitive, so that
+/// `Debug` and header-logging layers print them as `Sensitive`: on the context's
+/// headers and on the request an HTTP app gets.
+pub(crate) fn mark_sensitive(headers: &mut HeaderMap) {
+    // One pass over the headers, comparing names, rather than a lookup (a hash) per
+    // sensitive name.
+    for (name, value) in headers.iter_mut() {
+        if SENSITIVE.contains(name) {
+            value.set_sensitive(true);
+        }
+    }
+}
+
 /// Headers whose values must never be printed: `Debug` of [`Context::headers`] shows
 /// them as `Sensitive`.
 const SENSITIVE: [HeaderName; 6] = [
@@ -70,13 +83,7 @@ impl Context {
     }
 
     pub(crate) fn new(mut headers: HeaderMap, env: Arc<Env>) -> Self {
-        // One pass over the headers FC sent, comparing names, rather than a lookup
-        // (a hash) per sensitive name.
-        for (name, value) in headers.iter_mut() {
-            if SENSITIVE.contains(name) {
-                value.set_sensitive(true);
-            }
-        }
+        mark_sensitive(&mut headers);
         let request_id = match text(&headers, header::REQUEST_ID) {
             // Header values are visible ASCII, so any byte index is a char boundary.
             Some(id) => Box::from(&id[..id.len().min(MAX_REQUEST_ID)]),

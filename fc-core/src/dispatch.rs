@@ -45,6 +45,10 @@ pub(crate) struct Policy {
     /// fc's own failures (a panic, the deadline, …) answer as gRPC statuses: HTTP
     /// 200 with `grpc-status` and `grpc-message`, instead of FC's JSON 404.
     pub(crate) grpc: bool,
+    /// With `otel`: finished spans are exported after the request (within its
+    /// deadline). Not after FC's health check, whose timeout is 1 s, nor the
+    /// pre-freeze hook, which must not wait for a collector.
+    pub(crate) exports_traces: bool,
 }
 
 impl Kind {
@@ -57,6 +61,7 @@ impl Kind {
                 keeps_headers: false,
                 own_status: false,
                 grpc: false,
+                exports_traces: true,
             },
             Kind::Http => Policy {
                 marker: Some(Marker::Invoke),
@@ -64,6 +69,7 @@ impl Kind {
                 keeps_headers: true,
                 own_status: true,
                 grpc: false,
+                exports_traces: true,
             },
             Kind::Grpc => Policy {
                 marker: Some(Marker::Invoke),
@@ -71,6 +77,7 @@ impl Kind {
                 keeps_headers: true,
                 own_status: true,
                 grpc: true,
+                exports_traces: true,
             },
             // `/initialize` prints its markers around the whole request.
             Kind::Initialize => Policy {
@@ -79,6 +86,7 @@ impl Kind {
                 keeps_headers: false,
                 own_status: false,
                 grpc: false,
+                exports_traces: true,
             },
             // Hooks are not invocations, but FC's runtimes frame them with their own
             // markers (`FC PreStop Start RequestId: …`).
@@ -88,6 +96,7 @@ impl Kind {
                 keeps_headers: false,
                 own_status: false,
                 grpc: false,
+                exports_traces: true,
             },
             Kind::PreFreeze => Policy {
                 marker: Some(Marker::PreFreeze),
@@ -95,6 +104,7 @@ impl Kind {
                 keeps_headers: false,
                 own_status: false,
                 grpc: false,
+                exports_traces: false,
             },
             // Not an invocation either: no markers, answered even while the initializer
             // runs, and its 200 or 503 is what FC reads.
@@ -104,6 +114,7 @@ impl Kind {
                 keeps_headers: false,
                 own_status: true,
                 grpc: false,
+                exports_traces: false,
             },
         }
     }

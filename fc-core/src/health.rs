@@ -4,8 +4,14 @@
 //! 200 when the instance can serve: the initializer succeeded, is absent, or has not
 //! run yet (the first invocation runs it); the HTTP function's app is built; and the
 //! user's own check, if any, passes. 503 with the reason while the initializer runs,
-//! after it failed, or when the user's check fails, panics or takes longer than
+//! after it failed, while the HTTP app's builder runs (when no request has started
+//! it, the first check does, in the background, and waits up to half a second for
+//! it), after it panicked (the next check starts it again), or when the user's check fails, panics or takes longer than
 //! [`CHECK_TIMEOUT`] (FC's own timeout is at most 3 s).
+//!
+//! The health check and the lifecycle hooks are answered beneath fc's invocation
+//! layer but before the user's own layers (`App::layer`): a concurrency limit there
+//! does not queue FC's probe behind invocations.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -16,7 +22,7 @@ use axum::response::Response;
 use http::{HeaderValue, StatusCode, header::CONTENT_TYPE};
 
 use crate::error::Error;
-use crate::http_function::HttpFunction;
+use crate::http_function::{Build, HttpFunction};
 use crate::instance::{Instance, Readiness};
 use crate::panic::CatchUnwind;
 use crate::routes::BoxFuture;
@@ -128,7 +134,11 @@ impl HealthCheck {
             Readiness::Failed(reason) => return Err(format!("the initializer failed: {reason}")),
         }
         if let Some(http) = http {
-            http.build().await;
+            match http.build().await {
+                Build::Ready => {}
+                Build::Running => return Err("the HTTP app is being built".to_owned()),
+                Build::Failed(reason) => return Err(reason),
+            }
         }
         let Some(check) = &self.check else {
             return Ok(());

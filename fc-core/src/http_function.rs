@@ -3,7 +3,9 @@
 //! front is stripped, the instance state is attached, and the response headers FC
 //! forbids are dropped.
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, OriginalUri, Request};
@@ -14,41 +16,102 @@ use tokio::sync::OnceCell;
 use tower::ServiceExt;
 
 use crate::context::Context;
+use crate::panic::CatchUnwind;
 use crate::routes::{HttpFn, Named};
 use crate::state::States;
 
 /// The user's `#[fc::http]` function and the app it builds, once per instance.
 pub(crate) struct HttpFunction {
     build: Named<HttpFn>,
-    app: OnceCell<Router>,
+    app: Arc<OnceCell<Router>>,
+    /// A build has started (it may have finished): `app`'s own state cannot say it.
+    building: Arc<AtomicBool>,
+    /// Why the last build the health check started did not finish (it panicked).
+    failed: Arc<Mutex<Option<String>>>,
     body_limit: usize,
     states: Arc<States>,
+}
+
+/// How long the health check that starts the app's build waits for it: half of FC's
+/// shortest health-check timeout (1 s).
+pub(crate) const BUILD_WAIT: Duration = Duration::from_millis(500);
+
+/// Whether the app can serve, for the health check.
+pub(crate) enum Build {
+    Ready,
+    /// The builder is running (it was started now if it had not been).
+    Running,
+    /// The last build panicked; the next health check starts another.
+    Failed(String),
 }
 
 impl HttpFunction {
     pub(crate) fn new(build: Named<HttpFn>, body_limit: usize, states: Arc<States>) -> Self {
         Self {
             build,
-            app: OnceCell::new(),
+            app: Arc::new(OnceCell::new()),
+            building: Arc::new(AtomicBool::new(false)),
+            failed: Arc::new(Mutex::new(None)),
             body_limit,
             states,
         }
     }
 
-    /// Builds the app now if no request has yet (a health check asks).
-    pub(crate) async fn build(&self) {
-        self.app().await;
+    /// For the health check: whether the app is built. If no build has started yet
+    /// (no request has come), starts one in the background and gives it up to
+    /// [`BUILD_WAIT`] to finish, so a quick builder answers the first check with 200.
+    pub(crate) async fn build(&self) -> Build {
+        if self.app.initialized() {
+            return Build::Ready;
+        }
+        if let Some(reason) = self
+            .failed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+        {
+            self.building.store(false, Ordering::SeqCst);
+            return Build::Failed(reason);
+        }
+        if self.building.swap(true, Ordering::SeqCst) {
+            return Build::Running;
+        }
+        let (app, failed) = (Arc::clone(&self.app), Arc::clone(&self.failed));
+        let built = init(Arc::clone(&self.build.handler), self.body_limit);
+        let task = tokio::spawn(async move {
+            let run = CatchUnwind::new(Box::pin(app.get_or_init(|| built)));
+            if run.await.is_err() {
+                tracing::error!("the HTTP app's builder (#[fc::http]) panicked");
+                *failed.lock().unwrap_or_else(PoisonError::into_inner) =
+                    Some("the HTTP app's builder panicked".to_owned());
+            }
+        });
+        // Dropping the handle at the timeout leaves the build running.
+        let _ = tokio::time::timeout(BUILD_WAIT, task).await;
+        if self.app.initialized() {
+            return Build::Ready;
+        }
+        match self
+            .failed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+        {
+            Some(reason) => {
+                self.building.store(false, Ordering::SeqCst);
+                Build::Failed(reason)
+            }
+            None => Build::Running,
+        }
     }
 
     /// The app, built by its first caller while the others wait.
     async fn app(&self) -> &Router {
+        if !self.building.load(Ordering::Relaxed) {
+            self.building.store(true, Ordering::SeqCst);
+        }
         self.app
-            .get_or_init(|| async {
-                // axum's extractors refuse bodies over 2 MB unless told otherwise.
-                (self.build.handler)()
-                    .await
-                    .layer(DefaultBodyLimit::max(self.body_limit))
-            })
+            .get_or_init(|| init(Arc::clone(&self.build.handler), self.body_limit))
             .await
     }
 
@@ -66,6 +129,12 @@ impl HttpFunction {
         sanitize(status, response.headers_mut());
         response
     }
+}
+
+/// Runs the user's builder: the app, with the body limit.
+async fn init(build: Arc<HttpFn>, body_limit: usize) -> Router {
+    // axum's extractors refuse bodies over 2 MB unless told otherwise.
+    build().await.layer(DefaultBodyLimit::max(body_limit))
 }
 
 /// FC answers 502 when the response headers exceed this.

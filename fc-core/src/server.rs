@@ -23,6 +23,8 @@ pub(crate) struct Settings {
     pub(crate) output: Output,
     pub(crate) drain_time: Duration,
     pub(crate) runtime_name: Cow<'static, str>,
+    /// The largest WebSocket message a client may send: the app's body limit.
+    pub(crate) message_limit: usize,
     /// HTTP/2 keep-alive pings: their interval, if any (`App::http2_keep_alive`).
     #[cfg(feature = "http2")]
     pub(crate) http2_keep_alive: Option<Duration>,
@@ -42,6 +44,7 @@ pub(crate) async fn serve(
         output,
         drain_time,
         runtime_name,
+        message_limit,
         ..
     } = settings;
     let address: SocketAddr = listener.local_addr()?;
@@ -58,20 +61,29 @@ pub(crate) async fn serve(
 
     let drain = Drain::new();
     let mut shutdown = std::pin::pin!(shutdown);
+    let mut accept_errors = AcceptErrors::default();
     loop {
         let stream = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
+                Ok((stream, _)) => {
+                    if let Some(line) = accept_errors.accepted() {
+                        tracing::info!("{line}");
+                    }
+                    stream
+                }
                 Err(e) => {
-                    // Out of file descriptors and the like: keep serving the others.
-                    tracing::error!("accepting a connection failed: {e}");
+                    // Out of file descriptors and the like: keep serving the others,
+                    // and say so once, then once a minute with a count.
+                    if let Some(line) = accept_errors.failed(tokio::time::Instant::now(), &e) {
+                        tracing::error!("{line}");
+                    }
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
                 }
             },
             () = &mut shutdown => break,
         };
-        handle_connection(stream, app.clone(), &http, drain.watcher());
+        handle_connection(stream, app.clone(), &http, drain.watcher(), message_limit);
     }
 
     tracing::info!("shutting down: waiting for invocations in flight");
@@ -84,6 +96,55 @@ pub(crate) async fn serve(
     }
     output.flush();
     Ok(())
+}
+
+/// How often a failing `accept` is logged while it keeps failing.
+const ACCEPT_ERROR_INTERVAL: Duration = Duration::from_secs(60);
+
+/// The accept loop's failures, logged once and then as a count once a minute: out of
+/// file descriptors, `accept` fails 20 times a second for as long as it lasts.
+#[derive(Debug, Default)]
+struct AcceptErrors {
+    /// When the last line was logged, while failures go on.
+    logged: Option<tokio::time::Instant>,
+    /// Failures since that line.
+    unlogged: u64,
+}
+
+impl AcceptErrors {
+    /// The line to log for a failure at `now`, if any.
+    fn failed(&mut self, now: tokio::time::Instant, error: &io::Error) -> Option<String> {
+        match self.logged {
+            None => {
+                self.logged = Some(now);
+                Some(format!(
+                    "accepting a connection failed: {error} (while it fails, a count is \
+                     logged once a minute)"
+                ))
+            }
+            Some(at) if now.duration_since(at) < ACCEPT_ERROR_INTERVAL => {
+                self.unlogged += 1;
+                None
+            }
+            Some(_) => {
+                self.logged = Some(now);
+                let count = std::mem::take(&mut self.unlogged) + 1;
+                Some(format!(
+                    "accepting a connection failed {count} more time(s) in the last minute: \
+                     {error}"
+                ))
+            }
+        }
+    }
+
+    /// The line to log when a connection is accepted after failures, if any.
+    fn accepted(&mut self) -> Option<String> {
+        self.logged.take()?;
+        let count = std::mem::take(&mut self.unlogged);
+        Some(format!(
+            "accepting connections works again ({count} more failure(s) since the last line)"
+        ))
+    }
 }
 
 /// How connections are served: HTTP/1.1 only, or (feature `http2`) HTTP/1.1 and h2c
@@ -162,11 +223,12 @@ fn handle_connection(
     app: Stack,
     http: &ConnectionBuilder,
     mut watcher: Watcher,
+    message_limit: usize,
 ) {
     let _ = stream.set_nodelay(true);
     // The IO outlives this task when the connection is upgraded (a WebSocket): it
     // holds a watcher, and the invocation of the upgrade (`upgrade`).
-    let io = upgrade::Io::new(stream, watcher.clone());
+    let io = upgrade::Io::new(stream, watcher.clone(), message_limit);
     let slot = io.slot();
     // The stack is always ready (its services say so): each request is one `call`,
     // with no router in front.
@@ -275,8 +337,10 @@ pub(crate) async fn shutdown_signal() {
 }
 
 /// Starts a Tokio runtime and serves `app` (an [`App`], or the `Routes` of
-/// `fc::routes![..]`) until SIGTERM or SIGINT. Exits the process with status 1 when
-/// the server cannot start.
+/// `fc::routes![..]`) until SIGTERM or SIGINT, lets invocations in flight finish (up
+/// to [`App::drain_time`]) and returns; blocking tasks (`spawn_blocking`) still
+/// running get one more second, and are then left behind as the process exits.
+/// Exits the process with status 1 when the server cannot start.
 ///
 /// ```no_run
 /// #[fc::invoke]
@@ -300,7 +364,14 @@ pub fn run(app: impl Into<App>) {
     if let Err(e) = runtime.block_on(app.serve()) {
         fail_to_start(&e);
     }
+    // Dropping the runtime would wait for every `spawn_blocking` task still running,
+    // however long: the drain time is the bound, plus this grace.
+    runtime.shutdown_timeout(SHUTDOWN_GRACE);
 }
+
+/// How long [`run`] waits, after the drain, for blocking tasks (`spawn_blocking`)
+/// still running before the process exits anyway.
+pub(crate) const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
 
 fn fail_to_start(error: &dyn std::error::Error) -> ! {
     tracing::error!("fc: the function could not start: {error}");
@@ -311,6 +382,43 @@ fn fail_to_start(error: &dyn std::error::Error) -> ! {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn accept_failures_are_logged_once_then_counted_once_a_minute() {
+        let t0 = tokio::time::Instant::now();
+        let at = |ms: u64| t0 + Duration::from_millis(ms);
+        let error = io::Error::from_raw_os_error(24); // EMFILE
+        let mut errors = AcceptErrors::default();
+        assert_eq!(errors.accepted(), None);
+        let first = errors.failed(at(0), &error).unwrap();
+        assert!(
+            first.starts_with("accepting a connection failed: "),
+            "{first}"
+        );
+        // 20 a second for a minute: nothing more until the minute is over.
+        let mut lines = Vec::new();
+        for i in 1..=1200 {
+            lines.extend(errors.failed(at(i * 50), &error));
+        }
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert!(
+            lines[0].starts_with(
+                "accepting a connection failed 1200 more time(s) in the last minute: "
+            ),
+            "{lines:?}"
+        );
+        // Three more, then a connection is accepted: one line with the count.
+        for i in 1..=3 {
+            assert_eq!(errors.failed(at(60_000 + i * 50), &error), None);
+        }
+        assert_eq!(
+            errors.accepted().as_deref(),
+            Some("accepting connections works again (3 more failure(s) since the last line)")
+        );
+        assert_eq!(errors.accepted(), None);
+        // A new failure later is logged at once again.
+        assert!(errors.failed(at(70_000), &error).is_some());
+    }
 
     #[test]
     fn port_order() {

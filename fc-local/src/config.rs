@@ -6,6 +6,8 @@
 
 use std::path::{Path, PathBuf};
 
+use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+use yaml_rust2::scanner::Marker;
 use yaml_rust2::{Yaml, YamlLoader};
 
 /// The names Serverless Devs looks for, in this order.
@@ -72,6 +74,7 @@ pub(crate) fn load(explicit: Option<&Path>) -> Result<Option<FunctionConfig>, St
 
 /// The first `fc3` resource of an `s.yaml`.
 pub(crate) fn parse(text: &str, file: &Path) -> Result<FunctionConfig, String> {
+    refuse_aliases(text)?;
     let docs = YamlLoader::load_from_str(text).map_err(|e| format!("not YAML: {e}"))?;
     let doc = docs.first().ok_or("empty file")?;
     let resources = doc["resources"]
@@ -197,6 +200,31 @@ impl FunctionConfig {
     }
 }
 
+/// Refuses YAML aliases (`*name`) before the file is loaded: the loader copies the
+/// anchored node for every alias, so a few hundred bytes of nested aliases ("billion
+/// laughs") expand to gigabytes. An `s.yaml` needs none (Serverless Devs uses
+/// `${vars}`). The events are read without building anything, in linear time.
+fn refuse_aliases(text: &str) -> Result<(), String> {
+    struct FirstAlias(Option<usize>);
+    impl MarkedEventReceiver for FirstAlias {
+        fn on_event(&mut self, event: Event, mark: Marker) {
+            if matches!(event, Event::Alias(_)) && self.0.is_none() {
+                self.0 = Some(mark.line());
+            }
+        }
+    }
+    let mut first = FirstAlias(None);
+    // A syntax error is left for the loader to report.
+    let _ = Parser::new_from_str(text).load(&mut first, true);
+    match first.0 {
+        Some(line) => Err(format!(
+            "line {line}: YAML aliases (`*name`) are refused: fc-local does not expand them \
+             (nested ones can take gigabytes); write the value out instead"
+        )),
+        None => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -307,5 +335,64 @@ resources:
         ] {
             assert!(parse(text, Path::new("s.yaml")).is_err(), "{text:?}");
         }
+    }
+
+    /// The review's 589-byte s.yaml: ten aliases per level, seven levels (10^7
+    /// strings once expanded; 2.8 GB before fc-local ran out of memory).
+    fn billion_laughs() -> String {
+        let mut lines = vec![
+            "edition: 3.0.0".to_owned(),
+            "name: app".to_owned(),
+            "vars:".to_owned(),
+            "  a0: &a0 \"lol\"".to_owned(),
+        ];
+        for i in 1..8 {
+            let refs = vec![format!("*a{}", i - 1); 10].join(", ");
+            lines.push(format!("  a{i}: &a{i} [{refs}]"));
+        }
+        lines.extend(
+            [
+                "resources:",
+                "  hello:",
+                "    component: fc3",
+                "    props:",
+                "      functionName: hello",
+                "      environmentVariables: { X: *a7 }",
+            ]
+            .map(str::to_owned),
+        );
+        lines.join("\n") + "\n"
+    }
+
+    #[test]
+    fn aliases_are_refused_before_they_expand() {
+        let text = billion_laughs();
+        assert_eq!(text.len(), 589);
+        let dir = std::env::temp_dir().join(format!("fc-local-laughs-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("s.yaml");
+        std::fs::write(&file, &text).unwrap();
+        let started = std::time::Instant::now();
+        let error = load(Some(&file)).unwrap_err();
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(
+            error,
+            format!(
+                "{}: line 5: YAML aliases (`*name`) are refused: fc-local does not expand them \
+                 (nested ones can take gigabytes); write the value out instead",
+                file.display()
+            )
+        );
+        // One alias is refused too; anchors alone are fine.
+        let one = "resources:\n  a: &x {component: fc3}\n  b: *x\n";
+        assert!(
+            parse(one, Path::new("s.yaml"))
+                .unwrap_err()
+                .starts_with("line 3: ")
+        );
+        let anchor =
+            "resources:\n  hello: &x\n    component: fc3\n    props:\n      functionName: hello\n";
+        assert!(parse(anchor, Path::new("s.yaml")).is_ok());
     }
 }

@@ -192,3 +192,144 @@ async fn without_a_health_check_the_path_is_the_apps() {
     assert_eq!(error["errorType"], "NotFound");
     server.stop().await;
 }
+
+/// How long FC waits for a health check by default (`timeoutSeconds`: 1).
+const FC_HEALTH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// A health check that must answer within FC's timeout (bounded, so a broken build
+/// fails instead of hanging).
+async fn timely_health(server: &common::Server) -> (u16, String) {
+    let started = std::time::Instant::now();
+    let resp = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        server.send(Req::new("GET", "/healthz")),
+    )
+    .await
+    .expect("the health check never answered");
+    let took = started.elapsed();
+    assert!(took < FC_HEALTH_TIMEOUT, "the health check took {took:?}");
+    (resp.status, resp.text())
+}
+
+#[fc::http]
+async fn slow_app() -> axum::Router {
+    tokio::time::sleep(std::time::Duration::from_secs(8)).await;
+    axum::Router::new().route("/hello", axum::routing::get(|| async { "hello" }))
+}
+
+#[tokio::test]
+async fn a_slow_http_builder_does_not_hold_the_health_check_and_is_started_by_it() {
+    let app = fc::App::from(fc::routes![slow_app]).health_check(fc::DEFAULT_HEALTH_PATH);
+    let server = start(app).await;
+    // No request has come: the first check starts the build and answers at once.
+    for _ in 0..3 {
+        assert_eq!(
+            timely_health(&server).await,
+            (503, "not ready: the HTTP app is being built".to_owned())
+        );
+    }
+    // Once the builder (8 s) has finished: ready, and the app serves.
+    let ready = async {
+        loop {
+            if timely_health(&server).await.0 == 200 {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(60), ready)
+        .await
+        .expect("the app was never built");
+    let hello = server.send(Req::new("GET", "/hello")).await;
+    assert_eq!(hello.text(), "hello");
+    server.stop().await;
+}
+
+#[fc::http]
+async fn hanging_app() -> axum::Router {
+    std::future::pending().await
+}
+
+#[tokio::test]
+async fn a_hanging_http_builder_answers_503_with_the_reason_every_time() {
+    let app = fc::App::from(fc::routes![hanging_app]).health_check(fc::DEFAULT_HEALTH_PATH);
+    let server = start(app).await;
+    // A request for the app starts the build and waits for it, up to its deadline.
+    let mut client = server.connect().await;
+    let waiting = tokio::spawn(async move {
+        let req = Req::new("GET", "/hello")
+            .header("x-fc-control-path", "/http-invoke")
+            .header("x-fc-function-timeout", "3");
+        client.send(req).await
+    });
+    for _ in 0..5 {
+        assert_eq!(
+            timely_health(&server).await,
+            (503, "not ready: the HTTP app is being built".to_owned())
+        );
+    }
+    let timed_out = tokio::time::timeout(std::time::Duration::from_secs(30), waiting)
+        .await
+        .expect("the request for the app never ended")
+        .unwrap()
+        .expect_failure();
+    assert_eq!(timed_out["errorType"], "FunctionTimeout");
+    assert_eq!(
+        timely_health(&server).await,
+        (503, "not ready: the HTTP app is being built".to_owned())
+    );
+    server.stop().await;
+}
+
+/// Holds the one permit of the concurrency limit until released.
+static HOLD: Semaphore = Semaphore::const_new(0);
+static HOLDING: AtomicBool = AtomicBool::new(false);
+
+#[fc::invoke]
+async fn hold() {
+    HOLDING.store(true, Ordering::SeqCst);
+    let _ = HOLD.acquire().await;
+}
+
+#[tokio::test]
+async fn the_health_check_and_hooks_pass_the_users_concurrency_limit() {
+    let app = fc::App::from(fc::routes![hold])
+        .layer(tower::limit::ConcurrencyLimitLayer::new(1))
+        .health_check(fc::DEFAULT_HEALTH_PATH);
+    let server = start(app).await;
+    let mut client = server.connect().await;
+    let held = tokio::spawn(async move { client.send(Req::invoke("holder", "{}")).await });
+    tokio::time::timeout(std::time::Duration::from_secs(30), async {
+        while !HOLDING.load(Ordering::SeqCst) {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("the first invocation never started");
+    // The permit is held: FC's probe and the hooks are still answered at once.
+    assert_eq!(timely_health(&server).await, (200, "ready".to_owned()));
+    let pre_stop = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        server.send(Req::new("GET", "/pre-stop")),
+    )
+    .await
+    .expect("the pre-stop hook waited for the concurrency limit");
+    assert_eq!(pre_stop.status, 200);
+    // An invocation does wait for the permit, as the layer says.
+    let queued = tokio::time::timeout(
+        std::time::Duration::from_millis(500),
+        server.invoke("queued", "{}"),
+    )
+    .await;
+    assert!(
+        queued.is_err(),
+        "the second invocation passed the limit of 1"
+    );
+    HOLD.add_permits(2);
+    tokio::time::timeout(std::time::Duration::from_secs(30), held)
+        .await
+        .expect("the held invocation never ended")
+        .unwrap()
+        .expect_ok();
+    server.stop().await;
+}

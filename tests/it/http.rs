@@ -457,3 +457,50 @@ async fn a_panic_while_streaming_ends_that_response_only() {
     server.send(http("GET", "/", "sp-2")).await.expect_ok();
     server.stop().await;
 }
+
+/// Says which of the request's headers are marked sensitive, as the app sees them.
+#[fc::http]
+async fn sensitivity(req: fc::http::Request) -> String {
+    let names = [
+        "x-fc-access-key-id",
+        "x-fc-access-key-secret",
+        "x-fc-security-token",
+        "authorization",
+        "accept",
+    ];
+    let marked: Vec<String> = names
+        .iter()
+        .map(|name| match req.headers().get(*name) {
+            Some(value) => format!("{name}={}", value.is_sensitive()),
+            None => format!("{name} missing"),
+        })
+        .collect();
+    let debug = format!("{:?}", req.headers());
+    format!(
+        "{} secrets in Debug: {}",
+        marked.join(" "),
+        debug.contains("SECRET")
+    )
+}
+
+#[tokio::test]
+async fn credential_headers_reach_the_app_marked_sensitive() {
+    let server = start(fc::routes![sensitivity].into()).await;
+    let resp = server
+        .send(
+            http("GET", "/", "sensitive-1")
+                .header("x-fc-access-key-id", "AKID")
+                .header("x-fc-access-key-secret", "SECRET-1")
+                .header("x-fc-security-token", "SECRET-2")
+                .header("authorization", "Bearer SECRET-3")
+                .header("accept", "text/plain"),
+        )
+        .await;
+    assert_eq!(resp.status, 200, "{}", resp.text());
+    assert_eq!(
+        resp.text(),
+        "x-fc-access-key-id=true x-fc-access-key-secret=true x-fc-security-token=true \
+         authorization=true accept=false secrets in Debug: false"
+    );
+    server.stop().await;
+}

@@ -339,3 +339,40 @@ async fn the_deploy_templates_health_check_passes_against_the_http_example() {
         "{lines:#?}"
     );
 }
+
+#[tokio::test]
+async fn sigterm_does_not_wait_for_blocking_work_beyond_the_drain() {
+    let mut function = Function::start("failures", &[]);
+    let mut client = Client::connect(function.addr).await;
+    let resp = client
+        .send(Req::invoke(
+            "proc-blocking",
+            r#"{"action": "blocking", "ms": 30000}"#,
+        ))
+        .await;
+    assert_eq!(resp.expect_ok().text(), "blocking in the background\n");
+    drop(client);
+    let started = Instant::now();
+    let status = Command::new("kill")
+        .args(["-TERM", &function.child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    // Nothing is in flight, so the drain ends at once; the blocking task gets a
+    // second's grace, not its 30 s. Bounded: a process still running at 15 s fails.
+    let code = loop {
+        if let Some(status) = function.child.try_wait().expect("wait") {
+            break status.code();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "still running {:?} after SIGTERM, waiting for the blocking task",
+            started.elapsed()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let took = started.elapsed();
+    eprintln!("exited {code:?} {took:?} after SIGTERM");
+    assert_eq!(code, Some(0));
+    assert!(took < Duration::from_secs(5), "exit took {took:?}");
+}

@@ -114,6 +114,8 @@ where
         // copy of the headers. Any other request's headers (FC's own) move into the
         // context: no copy on the hot path; layers read them with `Context::headers`.
         let headers = if policy.keeps_headers {
+            // The app and the user's layers get FC's credentials marked sensitive.
+            crate::context::mark_sensitive(req.headers_mut());
             req.headers().clone()
         } else {
             std::mem::take(req.headers_mut())

@@ -11,8 +11,9 @@ use std::task::{Context as TaskContext, Poll};
 use axum::extract::Request;
 use axum::response::Response;
 use tower::util::BoxCloneSyncService;
-use tower::{Service, ServiceBuilder};
+use tower::{Service, ServiceBuilder, ServiceExt};
 
+use crate::dispatch::Kind;
 use crate::endpoint::{Endpoint, EndpointService};
 use crate::routes::BoxFuture;
 use catch_panic::{CatchPanicLayer, CatchPanicService};
@@ -31,7 +32,19 @@ pub(crate) type Stack = InvocationService<CatchPanicService<Inner>>;
 #[derive(Clone)]
 pub(crate) enum Inner {
     Endpoint(EndpointService),
-    Layered(Svc),
+    /// The user's layers around the endpoint, and the endpoint alone for what FC's
+    /// platform sends ([`bypasses_layers`]).
+    Layered(Svc, EndpointService),
+}
+
+/// FC's health check and the lifecycle hooks go to the endpoint past the user's
+/// layers: a concurrency limit or a rate limit there must not queue FC's probe (or
+/// the pre-stop hook) behind invocations.
+fn bypasses_layers(req: &Request) -> bool {
+    matches!(
+        req.extensions().get::<Kind>(),
+        Some(Kind::Health | Kind::PreStop | Kind::PreFreeze)
+    )
 }
 
 impl Service<Request> for Inner {
@@ -42,14 +55,18 @@ impl Service<Request> for Inner {
     fn poll_ready(&mut self, cx: &mut TaskContext<'_>) -> Poll<Result<(), Infallible>> {
         match self {
             Inner::Endpoint(endpoint) => endpoint.poll_ready(cx),
-            Inner::Layered(layered) => layered.poll_ready(cx),
+            // Which service the request goes to is known only at `call`: the user's
+            // layers are driven to readiness in the call's future (a request that
+            // bypasses them must not wait for their readiness).
+            Inner::Layered(..) => Poll::Ready(Ok(())),
         }
     }
 
     fn call(&mut self, req: Request) -> Self::Future {
         match self {
             Inner::Endpoint(endpoint) => endpoint.call(req),
-            Inner::Layered(layered) => layered.call(req),
+            Inner::Layered(_, endpoint) if bypasses_layers(&req) => endpoint.call(req),
+            Inner::Layered(layered, _) => Box::pin(layered.clone().oneshot(req)),
         }
     }
 }
@@ -61,14 +78,15 @@ pub(crate) fn stack(shared: Shared, user_layers: Vec<LayerFn>, endpoint: Endpoin
     let endpoint = EndpointService(Arc::new(endpoint));
     // The user's own layers (`App::layer`), the last added outermost: they see the
     // request with its `Context` and `Kind` in the extensions.
+    // FC's health check and hooks skip them (`bypasses_layers`).
     let inner = if user_layers.is_empty() {
         Inner::Endpoint(endpoint)
     } else {
-        let mut layered: Svc = BoxCloneSyncService::new(endpoint);
+        let mut layered: Svc = BoxCloneSyncService::new(endpoint.clone());
         for layer in user_layers {
             layered = layer(layered);
         }
-        Inner::Layered(layered)
+        Inner::Layered(layered, endpoint)
     };
     ServiceBuilder::new()
         // The request's kind, context, span, markers, initializer first and

@@ -5,7 +5,8 @@
 //! [`PendingProcessor`] is the tracer provider's only span processor: every span that
 //! ends is kept in [`Pending`]. When a request is done, [`Exporter::flush`] takes
 //! everything pending and sends it in one OTLP request, bounded by the export
-//! timeout. Under concurrency an invocation may carry another's finished spans too:
+//! timeout and by what is left of the invocation's time; after a failure a
+//! [`Breaker`] skips exports for a while, so a dead collector costs nothing. Under concurrency an invocation may carry another's finished spans too:
 //! whichever request flushes first sends them, and every flush happens while a
 //! request is still in flight, so all of them leave before FC can freeze the
 //! instance.
@@ -13,6 +14,8 @@
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
+
+use tokio::time::Instant;
 
 use opentelemetry::Context;
 use opentelemetry_sdk::error::OTelSdkResult;
@@ -82,34 +85,64 @@ impl SpanProcessor for PendingProcessor {
     }
 }
 
-/// The OTLP exporter, with fc's bound on how long one export may take.
+/// After a failed export, how long exports are skipped before the next one is tried;
+/// each failure in a row doubles it, up to [`MAX_BACKOFF`].
+pub(crate) const FIRST_BACKOFF: Duration = Duration::from_secs(5);
+pub(crate) const MAX_BACKOFF: Duration = Duration::from_secs(60);
+
+/// An export given less time than this is not started: the spans stay pending.
+const MIN_BUDGET: Duration = Duration::from_millis(5);
+
+/// The OTLP exporter, with fc's bounds on what an export may cost a request.
 #[derive(Debug)]
 pub(crate) struct Exporter {
     pub(crate) inner: opentelemetry_otlp::SpanExporter,
+    /// The endpoint as logged: without its userinfo (`user:password@`).
     pub(crate) endpoint: String,
+    /// The userinfo the endpoint had, scrubbed from error messages.
+    userinfo: Option<String>,
     pub(crate) timeout: Duration,
-    /// The last export failed: the failure was logged, the next ones are not.
-    failing: AtomicBool,
+    breaker: Mutex<Breaker>,
 }
 
 impl Exporter {
     pub(crate) fn new(
         inner: opentelemetry_otlp::SpanExporter,
-        endpoint: String,
+        endpoint: &str,
         timeout: Duration,
     ) -> Self {
         Self {
             inner,
-            endpoint,
+            endpoint: redact(endpoint).into_owned(),
+            userinfo: userinfo(endpoint).map(str::to_owned),
             timeout,
-            failing: AtomicBool::new(false),
+            breaker: Mutex::new(Breaker::default()),
         }
     }
 
-    /// Exports every pending span, waiting at most the export timeout. Never fails:
-    /// a failure is logged once, when exports start failing, and once more when they
-    /// work again.
-    pub(crate) async fn flush(&self, pending: &Pending) {
+    /// Exports every pending span, waiting at most the export timeout, or `within`
+    /// if shorter (what is left of the invocation's time). Never fails. After a
+    /// failure, exports are skipped for a backoff window (the spans are dropped and
+    /// counted), so a collector that is down costs requests nothing; then one export
+    /// tries again. The first failure is logged, and the recovery, with the count.
+    pub(crate) async fn flush(&self, pending: &Pending, within: Option<Duration>) {
+        let budget = within.map_or(self.timeout, |left| left.min(self.timeout));
+        if budget < MIN_BUDGET {
+            return;
+        }
+        let now = Instant::now();
+        let decision = self.lock().before(now);
+        let probing = match decision {
+            Decision::Skip => {
+                let (batch, dropped) = pending.take();
+                self.lock().dropped += batch.len() + dropped;
+                return;
+            }
+            Decision::Export { probing } => probing,
+        };
+        // A probe whose request is dropped mid-export (the client went away) must not
+        // leave the breaker waiting for it.
+        let probe = ProbeGuard(probing.then_some(self));
         let (batch, dropped) = pending.take();
         if dropped > 0 {
             tracing::warn!(
@@ -126,27 +159,258 @@ impl Exporter {
             .inner
             .export(batch)
             .with_subscriber(NoSubscriber::new());
-        let problem = match tokio::time::timeout(self.timeout, export).await {
-            Ok(Ok(())) => None,
-            Ok(Err(e)) => Some(e.to_string()),
-            Err(_) => Some(format!("no answer within {:?}", self.timeout)),
+        let outcome = match tokio::time::timeout(budget, export).await {
+            Ok(Ok(())) => Outcome::Sent,
+            Ok(Err(e)) => Outcome::Failed(self.scrub(e.to_string())),
+            Err(_) if budget < self.timeout => Outcome::OutOfTime,
+            Err(_) => Outcome::Failed(format!("no answer within {:?}", self.timeout)),
         };
-        match problem {
-            None => {
-                if self.failing.swap(false, Ordering::Relaxed) {
-                    tracing::info!("OpenTelemetry: exporting to {} works again", self.endpoint);
+        let report = self.lock().after(Instant::now(), count, outcome);
+        std::mem::forget(probe);
+        match report {
+            Report::Nothing => {}
+            Report::Recovered { dropped } => tracing::info!(
+                "OpenTelemetry: exporting to {} works again ({dropped} span(s) were dropped \
+                 while it failed)",
+                self.endpoint
+            ),
+            Report::Failing { problem, backoff } => tracing::warn!(
+                "OpenTelemetry: exporting {count} span(s) to {} failed: {problem}; invocations \
+                 go on, exports are skipped for {backoff:?} and then tried again, and spans \
+                 are dropped until one works (logged once, with the count)",
+                self.endpoint
+            ),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Breaker> {
+        self.breaker.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// An error message without the endpoint's credentials.
+    fn scrub(&self, message: String) -> String {
+        match &self.userinfo {
+            Some(userinfo) if message.contains(userinfo.as_str()) => {
+                message.replace(userinfo.as_str(), "***")
+            }
+            _ => message,
+        }
+    }
+}
+
+/// Ends a probe that did not get to report its outcome (`Breaker::after` does
+/// otherwise).
+struct ProbeGuard<'a>(Option<&'a Exporter>);
+
+impl Drop for ProbeGuard<'_> {
+    fn drop(&mut self) {
+        if let Some(exporter) = self.0 {
+            exporter.lock().probing = false;
+        }
+    }
+}
+
+/// How an export ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    Sent,
+    /// The collector refused, failed or did not answer within the export timeout.
+    Failed(String),
+    /// Cut short by the invocation's deadline: the spans are lost, but that says
+    /// nothing about the collector.
+    OutOfTime,
+}
+
+/// Whether a flush exports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Decision {
+    /// `probing`: the first export after a backoff window.
+    Export {
+        probing: bool,
+    },
+    Skip,
+}
+
+/// What a flush logs after its export.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Report {
+    Nothing,
+    /// Exports started failing: exports are skipped for `backoff`.
+    Failing {
+        problem: String,
+        backoff: Duration,
+    },
+    /// An export worked after failures; `dropped` spans were lost meanwhile.
+    Recovered {
+        dropped: usize,
+    },
+}
+
+/// The exports' circuit breaker: closed while exports work; open for a backoff window
+/// after a failure; then one export at a time probes the collector.
+#[derive(Debug, Default)]
+pub(crate) struct Breaker {
+    /// Exports are skipped until then.
+    open_until: Option<Instant>,
+    /// The window after the next failure (0: none has failed yet).
+    backoff: Duration,
+    /// A probe is in flight: the others skip.
+    probing: bool,
+    /// Exports are failing (the failure was logged).
+    failing: bool,
+    /// Spans dropped since exports started failing.
+    pub(crate) dropped: usize,
+}
+
+impl Breaker {
+    pub(crate) fn before(&mut self, now: Instant) -> Decision {
+        match self.open_until {
+            None => Decision::Export { probing: false },
+            Some(_) if self.probing => Decision::Skip,
+            Some(until) if now < until => Decision::Skip,
+            Some(_) => {
+                self.probing = true;
+                Decision::Export { probing: true }
+            }
+        }
+    }
+
+    pub(crate) fn after(&mut self, now: Instant, count: usize, outcome: Outcome) -> Report {
+        self.probing = false;
+        match outcome {
+            Outcome::Sent => {
+                self.open_until = None;
+                self.backoff = Duration::ZERO;
+                if std::mem::take(&mut self.failing) {
+                    Report::Recovered {
+                        dropped: std::mem::take(&mut self.dropped),
+                    }
+                } else {
+                    Report::Nothing
                 }
             }
-            Some(problem) => {
-                if !self.failing.swap(true, Ordering::Relaxed) {
-                    tracing::warn!(
-                        "OpenTelemetry: exporting {count} span(s) to {} failed: {problem}; \
-                         invocations go on, spans are dropped until exports work again \
-                         (logged once)",
-                        self.endpoint
-                    );
+            Outcome::OutOfTime => {
+                if self.failing {
+                    self.dropped += count;
+                }
+                Report::Nothing
+            }
+            Outcome::Failed(problem) => {
+                self.dropped += count;
+                self.backoff = if self.backoff.is_zero() {
+                    FIRST_BACKOFF
+                } else {
+                    (self.backoff * 2).min(MAX_BACKOFF)
+                };
+                self.open_until = Some(now + self.backoff);
+                if std::mem::replace(&mut self.failing, true) {
+                    Report::Nothing
+                } else {
+                    Report::Failing {
+                        problem,
+                        backoff: self.backoff,
+                    }
                 }
             }
         }
+    }
+}
+
+/// The userinfo (`user:password`) of a URL's authority, if it has one.
+fn userinfo(url: &str) -> Option<&str> {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+    authority.rsplit_once('@').map(|(info, _)| info)
+}
+
+/// `url` with its userinfo replaced by `***`, for logs and `Debug`.
+pub(crate) fn redact(url: &str) -> std::borrow::Cow<'_, str> {
+    match userinfo(url) {
+        Some(info) => {
+            let at = url.find(info).unwrap_or(0);
+            let mut redacted = String::with_capacity(url.len());
+            redacted.push_str(&url[..at]);
+            redacted.push_str("***");
+            redacted.push_str(&url[at + info.len()..]);
+            redacted.into()
+        }
+        None => url.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_lose_their_userinfo() {
+        let cases = [
+            (
+                "http://user:PASSW0RD@127.0.0.1:4318/v1/traces",
+                "http://***@127.0.0.1:4318/v1/traces",
+            ),
+            (
+                "http://token@c:4318/v1/traces?x=a@b",
+                "http://***@c:4318/v1/traces?x=a@b",
+            ),
+            (
+                "http://c:4318/v1/traces?x=a@b",
+                "http://c:4318/v1/traces?x=a@b",
+            ),
+            ("http://c:4318/v1/traces", "http://c:4318/v1/traces"),
+            ("http://a:b@c@d:1/", "http://***@d:1/"),
+        ];
+        for (url, want) in cases {
+            assert_eq!(redact(url), want, "{url}");
+        }
+    }
+
+    #[test]
+    fn the_breaker_skips_for_a_growing_window_then_probes_once() {
+        let t0 = Instant::now();
+        let s = Duration::from_secs;
+        let mut b = Breaker::default();
+        assert_eq!(b.before(t0), Decision::Export { probing: false });
+        assert_eq!(b.after(t0, 3, Outcome::Sent), Report::Nothing);
+        // The first failure is reported, with the window.
+        assert_eq!(b.before(t0), Decision::Export { probing: false });
+        assert_eq!(
+            b.after(t0, 2, Outcome::Failed("down".into())),
+            Report::Failing {
+                problem: "down".into(),
+                backoff: FIRST_BACKOFF
+            }
+        );
+        // Within the window every flush skips.
+        assert_eq!(b.before(t0 + s(1)), Decision::Skip);
+        assert_eq!(b.before(t0 + s(4)), Decision::Skip);
+        b.dropped += 4; // what the skipped flushes dropped
+        // After it, one probe; the others skip while it runs.
+        assert_eq!(b.before(t0 + s(5)), Decision::Export { probing: true });
+        assert_eq!(b.before(t0 + s(5)), Decision::Skip);
+        // It fails: silently, and the window doubles.
+        assert_eq!(
+            b.after(t0 + s(6), 1, Outcome::Failed("down".into())),
+            Report::Nothing
+        );
+        assert_eq!(b.before(t0 + s(15)), Decision::Skip);
+        assert_eq!(b.before(t0 + s(16)), Decision::Export { probing: true });
+        // Up to the cap.
+        let mut now = t0 + s(16);
+        for _ in 0..10 {
+            b.after(now, 0, Outcome::Failed("down".into()));
+            now += MAX_BACKOFF;
+            assert_eq!(b.before(now), Decision::Export { probing: true });
+        }
+        // It works again: reported once, with every span lost meanwhile.
+        assert_eq!(
+            b.after(now, 5, Outcome::Sent),
+            Report::Recovered { dropped: 2 + 4 + 1 }
+        );
+        assert_eq!(b.before(now), Decision::Export { probing: false });
+        assert_eq!(b.after(now, 5, Outcome::Sent), Report::Nothing);
+        // Running out of the invocation's time is no failure.
+        assert_eq!(b.after(now, 5, Outcome::OutOfTime), Report::Nothing);
+        assert_eq!(b.before(now), Decision::Export { probing: false });
     }
 }

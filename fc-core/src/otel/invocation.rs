@@ -31,6 +31,8 @@ pub(crate) struct InvocationTrace {
     span: Option<OtelContext>,
     forwarded: bool,
     active: bool,
+    /// The invocation's deadline: the export after it must not pass it.
+    deadline: Option<tokio::time::Instant>,
     /// fc's `tracing` span with the request id, for what the export logs.
     log_span: tracing::Span,
 }
@@ -45,15 +47,24 @@ impl InvocationTrace {
         instance: &Instance,
         log_span: tracing::Span,
     ) -> Self {
+        let deadline = context
+            .deadline()
+            .filter(|_| policy.invocation)
+            .map(tokio::time::Instant::from_std);
         let inactive = |active| Self {
             span: None,
             forwarded: policy.keeps_headers,
             active,
+            deadline,
             log_span: log_span.clone(),
         };
         let Some((pipeline, _)) = super::active() else {
             return inactive(false);
         };
+        // FC's health check and the pre-freeze hook never wait for a collector.
+        if !policy.exports_traces {
+            return inactive(false);
+        }
         if !policy.invocation {
             return inactive(true);
         }
@@ -104,13 +115,14 @@ impl InvocationTrace {
             span: Some(parent.with_span(span)),
             forwarded: policy.keeps_headers,
             active: true,
+            deadline,
             log_span,
         }
     }
 
     /// Runs the request (fc's whole handling of it) with the invocation's span as the
     /// current context, ends the span when the response is ready, and exports every
-    /// pending span before returning the response.
+    /// pending span before returning the response, within the invocation's deadline.
     pub(crate) fn run<B: Send + 'static>(
         self,
         request: BoxFuture<Result<Response<B>, Infallible>>,
@@ -131,7 +143,11 @@ impl InvocationTrace {
                         Err(never) => match *never {},
                     }
                 }
-                super::flush().await;
+                // Within the invocation's deadline, as its response is.
+                let left = self
+                    .deadline
+                    .map(|d| d.saturating_duration_since(tokio::time::Instant::now()));
+                super::flush_within(left).await;
                 result
             }
             .instrument(log_span),

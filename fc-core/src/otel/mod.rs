@@ -60,10 +60,15 @@
 //!
 //! An export never fails an invocation. It waits at most the export timeout:
 //! `OTEL_EXPORTER_OTLP_TRACES_TIMEOUT` or `OTEL_EXPORTER_OTLP_TIMEOUT` (milliseconds),
-//! else [`DEFAULT_EXPORT_TIMEOUT`] (1 s), with no retry. A collector that refuses
-//! connections costs a failed connect; one that is slow costs at most the timeout,
-//! per request. The first failure is logged (a warning), the next ones are not
-//! until an export works again. Spans that could not be sent are dropped.
+//! else [`DEFAULT_EXPORT_TIMEOUT`] (1 s), with no retry, and never past the
+//! invocation's deadline ([`Context::deadline`](crate::Context::deadline)). FC's
+//! health check and the pre-freeze hook never export. After a failed export (an
+//! error, or no answer within the timeout), exports are skipped for 5 s, doubling
+//! up to 60 s while they keep failing, and then one request tries again: a collector
+//! that is down or blackholed costs the other requests nothing. The first failure is
+//! logged (a warning), the next ones are not until an export works again, which is
+//! logged with the number of spans dropped meanwhile. Spans that could not be sent
+//! are dropped. The endpoint is logged without its userinfo (`user:password@`).
 //!
 //! Spans that end after their request (in a spawned task) leave with the next
 //! request, at the pre-stop hook (`GET /pre-stop`, which fc always flushes after,
@@ -198,7 +203,7 @@ pub struct Config {
 impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Config")
-            .field("endpoint", &self.endpoint)
+            .field("endpoint", &export::redact(&self.endpoint))
             .field("timeout", &self.timeout)
             .field("service_name", &self.service_name)
             .field("http_client", &self.http_client.is_some())
@@ -323,7 +328,7 @@ pub fn install(config: Config) -> Result<(), InstallError> {
         .build()
         .map_err(InstallError::Exporter)?;
     exporter.set_resource(&resource(config.service_name, |k| std::env::var(k).ok()));
-    let exporter = Exporter::new(exporter, config.endpoint, config.timeout);
+    let exporter = Exporter::new(exporter, &config.endpoint, config.timeout);
     pipeline
         .exporter
         .set(exporter)
@@ -457,8 +462,13 @@ pub fn inject(headers: &mut http::HeaderMap) {
 /// timeout. fc does this after every request and at shutdown; call it only for
 /// spans that end outside any invocation.
 pub async fn flush() {
+    flush_within(None).await;
+}
+
+/// [`flush`], given at most `within` (what is left of an invocation's time).
+pub(crate) async fn flush_within(within: Option<Duration>) {
     if let Some((pipeline, exporter)) = active() {
-        exporter.flush(&pipeline.pending).await;
+        exporter.flush(&pipeline.pending, within).await;
     }
 }
 

@@ -416,3 +416,96 @@ async fn a_shutdown_waits_for_open_sockets() {
     // It no longer accepts new connections.
     assert!(TcpStream::connect(addr).await.is_err());
 }
+
+/// Reads until a close frame (within [`PATIENCE`]) and returns its code; `None` when
+/// the connection ended without one.
+async fn close_code(client: &mut Client) -> Option<CloseCode> {
+    let read = async {
+        loop {
+            match client.next().await {
+                Some(Ok(Message::Close(frame))) => return frame.map(|f| f.code),
+                Some(Ok(_)) => {}
+                Some(Err(_)) | None => return None,
+            }
+        }
+    };
+    tokio::time::timeout(PATIENCE, read)
+        .await
+        .expect("the socket was never closed")
+}
+
+#[tokio::test]
+async fn a_message_over_the_body_limit_is_refused_with_close_code_1009_on_both_paths() {
+    use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
+
+    const LIMIT: usize = 1024 * 1024;
+    let server = start(fc::App::from(fc::routes![app]).body_limit(LIMIT)).await;
+    for path in ["/ws", "/plain"] {
+        // At the limit: served.
+        let (mut client, _) = connect(&server, path, &[]).await;
+        client
+            .send(Message::binary(vec![7u8; LIMIT]))
+            .await
+            .expect("send");
+        match tokio::time::timeout(PATIENCE, client.next()).await {
+            Ok(Some(Ok(Message::Binary(echoed)))) => assert_eq!(echoed.len(), LIMIT),
+            other => panic!("{path}: expected the echo of {LIMIT} bytes, got {other:?}"),
+        }
+        // One byte over, in one frame: close code 1009, and the socket still answers
+        // nothing after it.
+        client
+            .send(Message::binary(vec![7u8; LIMIT + 1]))
+            .await
+            .expect("send");
+        assert_eq!(
+            close_code(&mut client).await,
+            Some(CloseCode::Size),
+            "{path}"
+        );
+
+        // Over the limit in fragments that are each well under it.
+        let (mut client, _) = connect(&server, path, &[]).await;
+        let part = LIMIT / 4 + 1;
+        client
+            .send(Message::Frame(Frame::message(
+                vec![1u8; part],
+                OpCode::Data(Data::Binary),
+                false,
+            )))
+            .await
+            .expect("send");
+        for fin in [false, false, true] {
+            // The server may close before the last fragment is sent.
+            let _ = client
+                .send(Message::Frame(Frame::message(
+                    vec![1u8; part],
+                    OpCode::Data(Data::Continue),
+                    fin,
+                )))
+                .await;
+        }
+        assert_eq!(
+            close_code(&mut client).await,
+            Some(CloseCode::Size),
+            "{path}"
+        );
+    }
+    // The server goes on serving.
+    let (mut client, _) = connect(&server, "/ws", &[]).await;
+    round_trip(&mut client, "still here").await;
+    close(client).await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn fcs_32_mb_limit_is_the_default_for_websocket_messages() {
+    let server = server().await;
+    let (mut client, _) = connect(&server, "/ws", &[]).await;
+    client
+        .send(Message::binary(vec![0u8; fc::DEFAULT_BODY_LIMIT + 1]))
+        .await
+        .expect("send");
+    assert_eq!(close_code(&mut client).await, Some(CloseCode::Size));
+    server.stop().await;
+}
