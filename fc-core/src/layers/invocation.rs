@@ -87,6 +87,20 @@ fn timed_out(context: &Context) -> Failure {
     .with_grpc_code(Code::DeadlineExceeded)
 }
 
+/// The failure FC gets when the initializer an invocation runs first outlives the
+/// function's timeout.
+fn init_timed_out(context: &Context) -> Failure {
+    let seconds = context.function_timeout().map_or(0, |d| d.as_secs());
+    Failure::new(
+        "FunctionTimeout",
+        format!(
+            "the initializer did not finish within the function's timeout of {seconds} s; \
+             it keeps running, and the next invocation waits for it"
+        ),
+    )
+    .with_grpc_code(Code::DeadlineExceeded)
+}
+
 impl<S> Service<Request> for InvocationService<S>
 where
     S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
@@ -141,18 +155,26 @@ where
         let future = Box::pin(
             async move {
                 let output = &shared.output;
-                if policy.invocation {
-                    // An invocation before any /initialize: the initializer first.
-                    if let Err(failure) = shared.instance.ensure_initialized(&context).await {
+                let deadline = context
+                    .deadline()
+                    .filter(|_| policy.invocation && shared.enforce_deadline);
+                if policy.invocation && shared.instance.needs_init() {
+                    // An invocation before any /initialize: the initializer first,
+                    // within the invocation's deadline (the run goes on without it).
+                    let init = shared.instance.ensure_initialized(&context);
+                    let init = match deadline {
+                        Some(deadline) => tokio::time::timeout_at(deadline.into(), init)
+                            .await
+                            .unwrap_or_else(|_elapsed| Err(init_timed_out(&context))),
+                        None => init.await,
+                    };
+                    if let Err(failure) = init {
                         let guard = policy.marker.map(|m| m.start(&context, output));
                         let response = finish(policy, failure.into_response());
                         return Ok(InvocationBody::wrap(response, guard, None));
                     }
                 }
                 let guard = policy.marker.map(|m| m.start(&context, output));
-                let deadline = context
-                    .deadline()
-                    .filter(|_| policy.invocation && shared.enforce_deadline);
                 let result = match deadline {
                     Some(deadline) => tokio::time::timeout_at(deadline.into(), inner).await,
                     None => Ok(inner.await),
