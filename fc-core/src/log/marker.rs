@@ -115,7 +115,7 @@ pub(crate) mod in_flight {
         };
         for (_, marker, request_id, output) in list.iter() {
             marker.print("End", request_id, output);
-            output.flush();
+            output.flush_within(std::time::Duration::from_millis(100));
         }
     }
 }
