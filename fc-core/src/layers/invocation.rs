@@ -5,9 +5,11 @@
 //! kind of request is [`Kind::policy`]'s to say.
 
 use std::convert::Infallible;
+use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context as TaskContext, Poll};
+use std::task::{Context as TaskContext, Poll, ready};
+use std::time::Duration;
 
 use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::Request;
@@ -254,11 +256,19 @@ fn finish(policy: Policy, mut response: Response) -> Response {
     response
 }
 
+/// How long the end of a response waits for its End marker when stdout is backed
+/// up (the marker waits in a queue): the instance may freeze once the response is
+/// out, and the marker should be in the pipe before. A stalled stdout costs each
+/// response this much, and no more.
+const END_MARKER_WAIT: Duration = Duration::from_millis(100);
+
 /// A response body that belongs to an invocation: it is polled inside the
 /// invocation's span (a streaming body's log lines carry the request id), a panic
 /// while producing it ends the response instead of the connection task (a gRPC
 /// call's with `INTERNAL` in its trailers), and the End marker is printed when the
-/// body is finished or dropped, not when the headers go.
+/// body is finished or dropped, not when the headers go. When stdout is backed up,
+/// the body's last frame waits (up to [`END_MARKER_WAIT`]) until the End marker is
+/// written.
 pub(crate) struct InvocationBody {
     inner: Body,
     span: Span,
@@ -267,6 +277,36 @@ pub(crate) struct InvocationBody {
     grpc: Option<Context>,
     /// The body panicked and its last frame went out.
     done: bool,
+    /// Waiting for the End marker to be written, before `held` (the last frame)
+    /// or the end of the body.
+    ending: Ending,
+    held: Option<Frame<Bytes>>,
+}
+
+/// The end of the body waiting for its End marker.
+type Ending = Option<Pin<Box<dyn Future<Output = ()> + Send>>>;
+
+/// Waits for the End marker, then gives the held frame, or the end.
+fn poll_ending(
+    ending: &mut Ending,
+    held: &mut Option<Frame<Bytes>>,
+    cx: &mut TaskContext<'_>,
+) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
+    if let Some(wait) = ending.as_mut() {
+        ready!(wait.as_mut().poll(cx));
+        *ending = None;
+    }
+    Poll::Ready(held.take().map(Ok))
+}
+
+/// Prints the End marker; when it had to be queued behind a slow stdout, the wait
+/// for it to be written (bounded).
+fn end_marker(guard: MarkerGuard) -> Ending {
+    let output = guard.output().clone();
+    let ticket = guard.end()?;
+    Some(Box::pin(async move {
+        output.written(ticket, END_MARKER_WAIT).await;
+    }))
 }
 
 impl InvocationBody {
@@ -282,7 +322,14 @@ impl InvocationBody {
             guard,
             grpc,
             done: false,
+            ending: None,
+            held: None,
         })
+    }
+
+    /// Stdout is backed up: the End marker must be waited for.
+    fn backed_up(&self) -> bool {
+        self.guard.as_ref().is_some_and(|g| g.output().backed_up())
     }
 }
 
@@ -295,6 +342,9 @@ impl HttpBody for InvocationBody {
         cx: &mut TaskContext<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
         let this = &mut *self;
+        if this.ending.is_some() {
+            return poll_ending(&mut this.ending, &mut this.held, cx);
+        }
         if this.done {
             return Poll::Ready(None);
         }
@@ -302,8 +352,18 @@ impl HttpBody for InvocationBody {
         let inner = &mut this.inner;
         match catching(|| Pin::new(inner).poll_frame(cx)) {
             Ok(Poll::Ready(None)) => {
-                this.guard.take();
-                Poll::Ready(None)
+                if let Some(guard) = this.guard.take() {
+                    this.ending = end_marker(guard);
+                }
+                poll_ending(&mut this.ending, &mut this.held, cx)
+            }
+            // The last frame, with stdout backed up: it waits for the End marker.
+            Ok(Poll::Ready(Some(Ok(frame)))) if this.backed_up() && this.inner.is_end_stream() => {
+                if let Some(guard) = this.guard.take() {
+                    this.ending = end_marker(guard);
+                }
+                this.held = Some(frame);
+                poll_ending(&mut this.ending, &mut this.held, cx)
             }
             Ok(poll) => poll,
             Err(_panic) => {
@@ -328,7 +388,11 @@ impl HttpBody for InvocationBody {
     }
 
     fn is_end_stream(&self) -> bool {
-        self.done || self.inner.is_end_stream()
+        self.done
+            || (self.ending.is_none()
+                && self.held.is_none()
+                && self.inner.is_end_stream()
+                && !self.backed_up())
     }
 
     fn size_hint(&self) -> SizeHint {

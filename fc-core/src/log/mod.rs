@@ -14,7 +14,7 @@
 mod format;
 pub(crate) mod marker;
 mod output;
-mod stdout;
+pub(crate) mod stdout;
 mod time;
 
 use std::str::FromStr;

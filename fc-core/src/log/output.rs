@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use tracing_subscriber::fmt::MakeWriter;
 
-use super::stdout::{Priority, sink};
+use super::stdout::{Priority, Ticket, sink};
 
 /// How long [`Output::flush`] waits for lines queued behind a stalled stdout.
 const FLUSH_LIMIT: Duration = Duration::from_secs(1);
@@ -52,7 +52,7 @@ impl Output {
             None => {
                 let mut line = text.to_string();
                 line.push('\n');
-                sink().write(line.as_bytes(), Priority::Keep);
+                let _ = sink().write(line.as_bytes(), Priority::Keep);
             }
             Some(buffer) => {
                 let _ = writeln!(lock(buffer), "{text}");
@@ -61,8 +61,8 @@ impl Output {
     }
 
     /// Writes one whole marker line made of `parts` (a newline is added), in one
-    /// write.
-    pub(crate) fn line_of(&self, parts: &[&str]) {
+    /// write. A ticket when it had to wait in the queue behind a slow stdout.
+    pub(crate) fn line_of(&self, parts: &[&str]) -> Option<Ticket> {
         let len = parts.iter().map(|p| p.len()).sum::<usize>() + 1;
         let mut line = Vec::with_capacity(len);
         for part in parts {
@@ -71,7 +71,24 @@ impl Output {
         line.push(b'\n');
         match &self.buffer {
             None => sink().write(&line, Priority::Keep),
-            Some(buffer) => lock(buffer).extend_from_slice(&line),
+            Some(buffer) => {
+                lock(buffer).extend_from_slice(&line);
+                None
+            }
+        }
+    }
+
+    /// Lines wait in a queue behind a slow stdout: a marker written now may not be
+    /// in the pipe when the call returns.
+    pub(crate) fn backed_up(&self) -> bool {
+        self.buffer.is_none() && sink().backed_up()
+    }
+
+    /// Waits, up to `limit`, until the queued line is written.
+    pub(crate) async fn written(&self, ticket: Ticket, limit: Duration) {
+        let sink = sink();
+        if !sink.written(ticket) {
+            let _ = tokio::time::timeout(limit, sink.wait(ticket)).await;
         }
     }
 
@@ -115,7 +132,9 @@ impl Write for OutputWriter<'_> {
     fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
         match &self.target {
             // One event, whole: a log line, dropped first when stdout is backed up.
-            Target::Stdout => sink().write(buf, Priority::Ordinary),
+            Target::Stdout => {
+                let _ = sink().write(buf, Priority::Ordinary);
+            }
             Target::Buffer(buffer) => lock(buffer).extend_from_slice(buf),
         }
         Ok(())

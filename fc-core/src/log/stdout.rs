@@ -25,8 +25,11 @@
 use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{self, Write};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use tokio::sync::Notify;
 
 /// Bytes of ordinary lines the queue holds, at most.
 const ORDINARY: usize = 768 * 1024;
@@ -62,11 +65,24 @@ pub(crate) struct Sink {
     queued: Condvar,
     /// [`Sink::flush`] waits here for the queue to drain.
     drained: Condvar,
+    /// Lines are queued, or a drop is still to be reported: [`State::backed_up`],
+    /// readable without the lock.
+    backed_up: AtomicBool,
+    /// The sequence number of the last queued line written.
+    written: AtomicU64,
+    /// Woken after each batch the writer thread writes.
+    wrote: Notify,
 }
+
+/// A queued line: [`Sink::written`] says when it is written.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Ticket(u64);
 
 #[derive(Default)]
 struct State {
-    queue: VecDeque<(Vec<u8>, Priority)>,
+    queue: VecDeque<(Vec<u8>, Priority, u64)>,
+    /// The sequence number of the last line queued.
+    last_seq: u64,
     queued_bytes: usize,
     /// The writer thread is writing a batch it took from the queue.
     writing: bool,
@@ -87,6 +103,43 @@ impl State {
     }
 }
 
+impl State {
+    /// Queues `bytes`, or counts them as dropped: ordinary lines up to [`ORDINARY`]
+    /// bytes; lines to keep up to [`TOTAL`], making room by dropping queued ordinary
+    /// lines, the oldest first. Its sequence number, when queued.
+    fn push(&mut self, bytes: &[u8], priority: Priority) -> Option<u64> {
+        let room = match priority {
+            Priority::Ordinary => ORDINARY,
+            Priority::Keep => TOTAL,
+        };
+        if self.queued_bytes + bytes.len() > room {
+            if priority == Priority::Ordinary {
+                self.dropped_lines += lines_in(bytes);
+                return None;
+            }
+            while self.queued_bytes + bytes.len() > TOTAL {
+                let Some(i) = self
+                    .queue
+                    .iter()
+                    .position(|(_, p, _)| *p == Priority::Ordinary)
+                else {
+                    self.dropped_markers += lines_in(bytes);
+                    return None;
+                };
+                if let Some((line, ..)) = self.queue.remove(i) {
+                    self.queued_bytes -= line.len();
+                    self.dropped_lines += lines_in(&line);
+                }
+            }
+        }
+        self.queued_bytes += bytes.len();
+        self.last_seq += 1;
+        self.queue
+            .push_back((bytes.to_vec(), priority, self.last_seq));
+        Some(self.last_seq)
+    }
+}
+
 impl Sink {
     fn open() -> Sink {
         let blocking = duplicate_stdout();
@@ -97,6 +150,9 @@ impl Sink {
             state: Mutex::new(State::default()),
             queued: Condvar::new(),
             drained: Condvar::new(),
+            backed_up: AtomicBool::new(false),
+            written: AtomicU64::new(0),
+            wrote: Notify::new(),
         }
     }
 
@@ -104,9 +160,32 @@ impl Sink {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Lines are waiting in the queue (stdout is slow or not being read).
+    pub(crate) fn backed_up(&self) -> bool {
+        self.backed_up.load(Ordering::Relaxed)
+    }
+
+    /// Whether the queued line is written.
+    pub(crate) fn written(&self, ticket: Ticket) -> bool {
+        self.written.load(Ordering::Acquire) >= ticket.0
+    }
+
+    /// Waits until the queued line is written.
+    pub(crate) async fn wait(&self, ticket: Ticket) {
+        loop {
+            let wrote = self.wrote.notified();
+            tokio::pin!(wrote);
+            wrote.as_mut().enable();
+            if self.written(ticket) {
+                return;
+            }
+            wrote.await;
+        }
+    }
+
     /// Writes whole lines (`bytes` ends with a newline); never blocks on a stalled
-    /// reader when stdout is a pipe.
-    pub(crate) fn write(&'static self, bytes: &[u8], priority: Priority) {
+    /// reader when stdout is a pipe. A ticket when the line had to be queued.
+    pub(crate) fn write(&'static self, bytes: &[u8], priority: Priority) -> Option<Ticket> {
         let mut state = self.lock();
         if !state.backed_up() {
             let Some(fast) = &self.fast else {
@@ -114,22 +193,22 @@ impl Sink {
                 if let Some(file) = &self.blocking {
                     let _ = (&*file).write_all(bytes);
                 }
-                return;
+                return None;
             };
             let mut written = 0;
             loop {
                 match (&*fast).write(&bytes[written..]) {
-                    Ok(0) => return,
+                    Ok(0) => return None,
                     Ok(n) => {
                         written += n;
                         if written == bytes.len() {
-                            return;
+                            return None;
                         }
                     }
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                     // The reader is gone (EPIPE): nothing can be written, as before.
-                    Err(_) => return,
+                    Err(_) => return None,
                 }
             }
             // Half a line is out: its rest must follow, before anything else.
@@ -138,40 +217,21 @@ impl Sink {
             } else {
                 priority
             };
-            self.enqueue(&mut state, &bytes[written..], priority);
+            self.enqueue(&mut state, &bytes[written..], priority)
         } else {
-            self.enqueue(&mut state, bytes, priority);
+            self.enqueue(&mut state, bytes, priority)
         }
     }
 
-    fn enqueue(&'static self, state: &mut State, bytes: &[u8], priority: Priority) {
-        let room = match priority {
-            Priority::Ordinary => ORDINARY,
-            Priority::Keep => TOTAL,
-        };
-        if state.queued_bytes + bytes.len() > room {
-            if priority == Priority::Ordinary {
-                state.dropped_lines += lines_in(bytes);
-                return;
-            }
-            // Ordinary lines make room for a marker, the oldest first.
-            while state.queued_bytes + bytes.len() > TOTAL {
-                let Some(i) = state
-                    .queue
-                    .iter()
-                    .position(|(_, p)| *p == Priority::Ordinary)
-                else {
-                    state.dropped_markers += lines_in(bytes);
-                    return;
-                };
-                if let Some((line, _)) = state.queue.remove(i) {
-                    state.queued_bytes -= line.len();
-                    state.dropped_lines += lines_in(&line);
-                }
-            }
-        }
-        state.queued_bytes += bytes.len();
-        state.queue.push_back((bytes.to_vec(), priority));
+    fn enqueue(
+        &'static self,
+        state: &mut State,
+        bytes: &[u8],
+        priority: Priority,
+    ) -> Option<Ticket> {
+        let seq = state.push(bytes, priority);
+        self.backed_up.store(true, Ordering::Relaxed);
+        let seq = seq?;
         if !state.writer_started {
             state.writer_started = std::thread::Builder::new()
                 .name("fc-stdout".into())
@@ -179,6 +239,7 @@ impl Sink {
                 .is_ok();
         }
         self.queued.notify_one();
+        Some(Ticket(seq))
     }
 
     /// The writer thread: writes what the queue holds, in batches, with blocking
@@ -193,13 +254,15 @@ impl Sink {
                     .unwrap_or_else(PoisonError::into_inner);
             }
             let mut batch = Vec::with_capacity(state.queued_bytes.min(BATCH));
-            while let Some((line, _)) = state.queue.front() {
+            let mut last = 0;
+            while let Some((line, ..)) = state.queue.front() {
                 if !batch.is_empty() && batch.len() + line.len() > BATCH {
                     break;
                 }
-                if let Some((line, _)) = state.queue.pop_front() {
+                if let Some((line, _, seq)) = state.queue.pop_front() {
                     state.queued_bytes -= line.len();
                     batch.extend_from_slice(&line);
+                    last = seq;
                 }
             }
             if state.queue.is_empty() {
@@ -210,9 +273,12 @@ impl Sink {
             if let Some(file) = &self.blocking {
                 write_all_waiting(file, &batch);
             }
+            self.written.fetch_max(last, Ordering::Release);
+            self.wrote.notify_waiters();
             state = self.lock();
             state.writing = false;
             if !state.backed_up() {
+                self.backed_up.store(false, Ordering::Relaxed);
                 self.drained.notify_all();
             }
         }
@@ -310,4 +376,82 @@ fn nonblocking_description(stdout: &File) -> Option<File> {
 #[cfg(not(target_os = "linux"))]
 fn nonblocking_description(_: &File) -> Option<File> {
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(len: usize) -> Vec<u8> {
+        let mut line = vec![b'x'; len - 1];
+        line.push(b'\n');
+        line
+    }
+
+    #[test]
+    fn ordinary_lines_are_dropped_first_and_markers_make_room() {
+        let mut state = State::default();
+        let ordinary = line(1024);
+        for _ in 0..ORDINARY / 1024 {
+            assert!(state.push(&ordinary, Priority::Ordinary).is_some());
+        }
+        // The ordinary share is full: log lines are counted, markers still queue.
+        assert!(state.push(&ordinary, Priority::Ordinary).is_none());
+        assert!(state.push(b"two\nlines\n", Priority::Ordinary).is_none());
+        assert_eq!(state.dropped_lines, 3);
+        let marker = line(64);
+        for _ in 0..(TOTAL - ORDINARY) / 64 {
+            assert!(state.push(&marker, Priority::Keep).is_some());
+        }
+        assert_eq!(state.queued_bytes, TOTAL);
+        // Full: the next marker takes the place of the oldest log line.
+        assert!(state.push(&marker, Priority::Keep).is_some());
+        assert_eq!(state.dropped_lines, 4);
+        assert_eq!(state.queued_bytes, TOTAL - 1024 + 64);
+        assert_eq!(
+            state.queue.front().map(|(l, p, _)| (l.len(), *p)),
+            Some((1024, Priority::Ordinary))
+        );
+        assert_eq!(state.queue.back().map(|(_, p, _)| *p), Some(Priority::Keep));
+        assert_eq!(state.dropped_markers, 0);
+
+        // Markers only: a marker that cannot fit is counted as such.
+        let mut markers = State::default();
+        let big = line(TOTAL / 2);
+        assert!(markers.push(&big, Priority::Keep).is_some());
+        assert!(markers.push(&big, Priority::Keep).is_some());
+        assert!(markers.push(&marker, Priority::Keep).is_none());
+        assert_eq!((markers.dropped_lines, markers.dropped_markers), (0, 1));
+    }
+
+    #[test]
+    fn the_drop_report_is_one_line_in_fcs_format() {
+        let mut state = State {
+            dropped_lines: 631,
+            ..State::default()
+        };
+        let mut batch = Vec::new();
+        report_drops(&mut batch, &mut state);
+        let text = String::from_utf8(batch).unwrap();
+        assert!(
+            text.ends_with("Z [WARN] fc dropped 631 log lines while stdout was not being read\n"),
+            "{text}"
+        );
+        // `2025-02-13T08:57:13.042Z [WARN] …`
+        let (time, rest) = text.split_at(24);
+        assert_eq!((&time[10..11], &time[23..]), ("T", "Z"), "{text}");
+        assert!(rest.starts_with(" [WARN] fc dropped 631 "), "{text}");
+        assert_eq!(text.matches('\n').count(), 1);
+        assert!(!state.backed_up());
+        state.dropped_markers = 2;
+        let mut batch = Vec::new();
+        report_drops(&mut batch, &mut state);
+        let text = String::from_utf8(batch).unwrap();
+        assert!(
+            text.ends_with(
+                "fc dropped 0 log lines while stdout was not being read, and 2 FC marker lines\n"
+            ),
+            "{text}"
+        );
+    }
 }
