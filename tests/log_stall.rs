@@ -10,7 +10,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Write as _};
+use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::process::{ChildStdout, Command, Stdio};
 use std::sync::mpsc;
@@ -47,7 +47,7 @@ async fn flood(event: String, ctx: fc::Context) -> String {
 }
 
 /// The function: fc's subscriber on the real stdout, the health check, 127.0.0.1:0
-/// (the address on stderr, which the parent reads).
+/// (the address on stderr, which the parent reads: no test harness captures it).
 fn child() {
     use tracing_subscriber::layer::SubscriberExt;
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -61,7 +61,7 @@ fn child() {
         tracing::subscriber::set_global_default(subscriber).unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        writeln!(std::io::stderr(), "listening on {addr}").unwrap();
+        eprintln!("listening on {addr}");
         fc::App::from(fc::routes![flood])
             .health_check(fc::DEFAULT_HEALTH_PATH)
             .serve_with(listener, std::future::pending())

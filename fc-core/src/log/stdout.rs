@@ -368,7 +368,8 @@ fn nonblocking_description(stdout: &File) -> Option<File> {
     }
     std::fs::OpenOptions::new()
         .write(true)
-        .custom_flags(libc::O_NONBLOCK)
+        // Not a terminal's new controlling process, either.
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
         .open("/proc/self/fd/1")
         .ok()
 }
