@@ -14,6 +14,7 @@ use std::task::{Context as TaskContext, Poll, ready};
 
 use tokio::sync::OnceCell;
 use tokio::task::JoinHandle;
+use tracing::instrument::WithSubscriber;
 use tracing::{Instrument, Span};
 
 use crate::context::Context;
@@ -171,8 +172,9 @@ impl Instance {
             })
     }
 
-    /// Starts a run of the initializer in a task of its own, in the current span (its
-    /// log lines carry the id of the request that started it).
+    /// Starts a run of the initializer in a task of its own, in the current span and
+    /// subscriber (its log lines carry the id of the request that started it, and go
+    /// where the request's go: `fc::testing` scopes a subscriber to the request).
     fn start(&self, init: &Named<InitFn>, ctx: &Context, markers: Option<&Output>) -> Run {
         let marker = markers.map(|output| Marker::Initialize.start(ctx, output));
         let running = Running::start(Arc::clone(&self.running));
@@ -203,7 +205,9 @@ impl Instance {
             drop(marker);
             result
         };
-        Run(tokio::spawn(task.instrument(Span::current())))
+        Run(tokio::spawn(
+            task.instrument(Span::current()).with_current_subscriber(),
+        ))
     }
 }
 
