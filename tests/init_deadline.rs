@@ -39,6 +39,10 @@ async fn the_invocation_deadline_covers_the_initializer_it_runs_first() {
     .await
     .expect("an answer within 20 s");
     let took = started.elapsed();
+    eprintln!(
+        "a 4 s initializer under a 1 s deadline: {} after {took:?}",
+        resp.status
+    );
     let error = resp.expect_failure();
     assert_eq!(error["errorType"], "FunctionTimeout", "{error}");
     assert!(
@@ -90,6 +94,10 @@ async fn initialize_is_bounded_by_the_initialization_timeout() {
     .await
     .expect("an answer within 20 s");
     let took = started.elapsed();
+    eprintln!(
+        "a 4 s initializer, initialization timeout 1 s: {} after {took:?}",
+        resp.status
+    );
     let error = resp.expect_failure();
     assert_eq!(error["errorType"], "InitializationTimeout", "{error}");
     assert!(
