@@ -258,8 +258,9 @@ fn finish(policy: Policy, mut response: Response) -> Response {
 
 /// How long the end of a response waits for its End marker when stdout is backed
 /// up (the marker waits in a queue): the instance may freeze once the response is
-/// out, and the marker should be in the pipe before. A stalled stdout costs each
-/// response this much, and no more.
+/// out, and the marker should be in the pipe before. Once a wait times out, no
+/// response waits until the writer gets a line out again: a stopped reader costs
+/// one response this much, not every one.
 const END_MARKER_WAIT: Duration = Duration::from_millis(100);
 
 /// A response body that belongs to an invocation: it is polled inside the

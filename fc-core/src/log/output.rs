@@ -84,12 +84,10 @@ impl Output {
         self.buffer.is_none() && sink().backed_up()
     }
 
-    /// Waits, up to `limit`, until the queued line is written.
+    /// Waits, up to `limit`, until the queued line is written; not at all while the
+    /// reader has stopped (a wait timed out and nothing was written since).
     pub(crate) async fn written(&self, ticket: Ticket, limit: Duration) {
-        let sink = sink();
-        if !sink.written(ticket) {
-            let _ = tokio::time::timeout(limit, sink.wait(ticket)).await;
-        }
+        sink().wait_within(ticket, limit).await;
     }
 
     /// Flushes stdout: waits (up to a second) for lines queued behind a stalled

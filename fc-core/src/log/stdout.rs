@@ -72,6 +72,10 @@ pub(crate) struct Sink {
     written: AtomicU64,
     /// Woken after each batch the writer thread writes.
     wrote: Notify,
+    /// A wait for a line timed out, and the writer thread has written nothing
+    /// since: the reader has stopped, and waiting again would only slow every
+    /// response down.
+    stalled: AtomicBool,
 }
 
 /// A queued line: [`Sink::written`] says when it is written.
@@ -153,6 +157,7 @@ impl Sink {
             backed_up: AtomicBool::new(false),
             written: AtomicU64::new(0),
             wrote: Notify::new(),
+            stalled: AtomicBool::new(false),
         }
     }
 
@@ -170,8 +175,22 @@ impl Sink {
         self.written.load(Ordering::Acquire) >= ticket.0
     }
 
+    /// Waits, up to `limit`, until the queued line is written; not at all once a
+    /// wait has timed out and nothing has been written since.
+    pub(crate) async fn wait_within(&self, ticket: Ticket, limit: Duration) {
+        if self.written(ticket) || self.stalled.load(Ordering::Relaxed) {
+            return;
+        }
+        if tokio::time::timeout(limit, self.wait(ticket))
+            .await
+            .is_err()
+        {
+            self.stalled.store(true, Ordering::Relaxed);
+        }
+    }
+
     /// Waits until the queued line is written.
-    pub(crate) async fn wait(&self, ticket: Ticket) {
+    async fn wait(&self, ticket: Ticket) {
         loop {
             let wrote = self.wrote.notified();
             tokio::pin!(wrote);
@@ -274,6 +293,7 @@ impl Sink {
                 write_all_waiting(file, &batch);
             }
             self.written.fetch_max(last, Ordering::Release);
+            self.stalled.store(false, Ordering::Relaxed);
             self.wrote.notify_waiters();
             state = self.lock();
             state.writing = false;
