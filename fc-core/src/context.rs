@@ -188,6 +188,11 @@ impl Context {
         Some(self.deadline()?.saturating_duration_since(Instant::now()))
     }
 
+    /// When the request arrived: where its timeouts count from.
+    pub(crate) fn arrived(&self) -> Instant {
+        self.inner.arrived
+    }
+
     /// The initializer's timeout (`x-fc-initialization-timeout`, in seconds; FC 2.0).
     pub fn initialization_timeout(&self) -> Option<Duration> {
         seconds(self.header(header::INITIALIZATION_TIMEOUT)?)

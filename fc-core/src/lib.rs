@@ -19,11 +19,13 @@
 //!    - `layers::invocation`: `dispatch::classify` names the request's `Kind` from
 //!      `x-fc-control-path` (else method and path), and `Kind::policy` says what
 //!      that kind gets. The headers become a [`Context`] (`context`, names in
-//!      `header`), a span carries the request id, `instance` runs the initializer
-//!      first if it has not yet succeeded, `log::marker` prints `FC Invoke Start`,
-//!      and the function's deadline starts;
-//!    - `layers::catch_panic` turns a panic below it into FC's 404 (`panic` holds the
-//!      hook that logs it);
+//!      `header`), a span carries the request id, the function's deadline starts,
+//!      `instance` runs the initializer first (in a task of its own, within that
+//!      deadline) if it has not yet succeeded, and `log::marker` prints
+//!      `FC Invoke Start` (every line goes through `log::stdout`, which a stalled
+//!      reader never blocks);
+//!    - `layers::catch_panic` turns a panic below it (in `poll_ready`, `call`, a
+//!      poll, or a drop) into FC's 404 (`panic` holds the hook that logs it);
 //!    - the user's own layers (`App::layer`);
 //!    - `endpoint`: reads the body, and calls the erased handler from `routes`, which
 //!      the code `#[fc::invoke]` generated decodes (`macro_support::event`) and

@@ -82,14 +82,17 @@ pub(crate) fn catching<R>(f: impl FnOnce() -> R) -> std::thread::Result<R> {
     result
 }
 
-/// A future whose panics come out as `Err(())`.
+/// A future whose panics come out as `Err(())`, and whose drop cannot unwind: a
+/// panicking `Drop` inside it (a guard when the deadline drops the handler, a
+/// client gone away) is logged like any caught panic and goes no further.
 pub(crate) struct CatchUnwind<F> {
-    inner: F,
+    /// Always `Some` until dropped: taken out to be dropped under [`catching`].
+    inner: Option<F>,
 }
 
 impl<F> CatchUnwind<F> {
     pub(crate) fn new(inner: F) -> Self {
-        Self { inner }
+        Self { inner: Some(inner) }
     }
 }
 
@@ -97,11 +100,23 @@ impl<F: Future + Unpin> Future for CatchUnwind<F> {
     type Output = Result<F::Output, ()>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
-        let inner = &mut self.inner;
+        let Some(inner) = self.inner.as_mut() else {
+            return Poll::Pending;
+        };
         match catching(|| Pin::new(inner).poll(cx)) {
             Ok(Poll::Pending) => Poll::Pending,
             Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
             Err(_payload) => Poll::Ready(Err(())),
+        }
+    }
+}
+
+impl<F> Drop for CatchUnwind<F> {
+    fn drop(&mut self) {
+        let inner = self.inner.take();
+        // Already unwinding (a panic while polled): a second catch cannot help.
+        if !std::thread::panicking() {
+            let _ = catching(|| drop(inner));
         }
     }
 }

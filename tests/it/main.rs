@@ -13,9 +13,11 @@ mod health;
 mod http;
 #[cfg(feature = "http2")]
 mod http2;
+mod init_deadline;
 mod initialize;
 mod invoke;
 mod keepalive;
 mod lifecycle;
 mod process;
+mod stray_panics;
 mod testing;

@@ -1,5 +1,6 @@
-//! The layer that turns a panic, in a service's `call` or while its future is polled,
-//! into FC's 404 answer naming the request id.
+//! The layer that turns a panic, in a service's `poll_ready` or `call`, while its
+//! future is polled or when it is dropped, into FC's 404 answer naming the request
+//! id (a panic while dropped is logged; the answer is then the deadline's).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -20,13 +21,19 @@ pub(crate) struct CatchPanicLayer;
 impl<S> Layer<S> for CatchPanicLayer {
     type Service = CatchPanicService<S>;
     fn layer(&self, inner: S) -> Self::Service {
-        CatchPanicService { inner }
+        CatchPanicService {
+            inner,
+            ready_panicked: false,
+        }
     }
 }
 
 #[derive(Clone, Debug)]
 pub(crate) struct CatchPanicService<S> {
     inner: S,
+    /// The inner `poll_ready` panicked: this clone (one per request) is ready only
+    /// to answer with the panic.
+    ready_panicked: bool,
 }
 
 impl<S> Service<Request> for CatchPanicService<S>
@@ -39,12 +46,25 @@ where
     type Future = CatchPanicFuture<S::Future>;
 
     fn poll_ready(&mut self, cx: &mut TaskContext<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
+        if self.ready_panicked {
+            return Poll::Ready(Ok(()));
+        }
+        let inner = &mut self.inner;
+        match catching(|| inner.poll_ready(cx)) {
+            Ok(poll) => poll,
+            Err(_payload) => {
+                self.ready_panicked = true;
+                Poll::Ready(Ok(()))
+            }
+        }
     }
 
     fn call(&mut self, req: Request) -> Self::Future {
         // Only read on a panic; a clone of the context is one reference count.
         let context = req.extensions().get::<Context>().cloned();
+        if self.ready_panicked {
+            return CatchPanicFuture::Panicked(Some(context));
+        }
         let inner = &mut self.inner;
         match catching(|| inner.call(req)) {
             Ok(future) => CatchPanicFuture::Running {

@@ -5,9 +5,11 @@
 //! kind of request is [`Kind::policy`]'s to say.
 
 use std::convert::Infallible;
+use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context as TaskContext, Poll};
+use std::task::{Context as TaskContext, Poll, ready};
+use std::time::Duration;
 
 use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::Request;
@@ -87,6 +89,20 @@ fn timed_out(context: &Context) -> Failure {
     .with_grpc_code(Code::DeadlineExceeded)
 }
 
+/// The failure FC gets when the initializer an invocation runs first outlives the
+/// function's timeout.
+fn init_timed_out(context: &Context) -> Failure {
+    let seconds = context.function_timeout().map_or(0, |d| d.as_secs());
+    Failure::new(
+        "FunctionTimeout",
+        format!(
+            "the initializer did not finish within the function's timeout of {seconds} s; \
+             it keeps running, and the next invocation waits for it"
+        ),
+    )
+    .with_grpc_code(Code::DeadlineExceeded)
+}
+
 impl<S> Service<Request> for InvocationService<S>
 where
     S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
@@ -143,18 +159,26 @@ where
         let future = Box::pin(
             async move {
                 let output = &shared.output;
-                if policy.invocation {
-                    // An invocation before any /initialize: the initializer first.
-                    if let Err(failure) = shared.instance.ensure_initialized(&context).await {
+                let deadline = context
+                    .deadline()
+                    .filter(|_| policy.invocation && shared.enforce_deadline);
+                if policy.invocation && shared.instance.needs_init() {
+                    // An invocation before any /initialize: the initializer first,
+                    // within the invocation's deadline (the run goes on without it).
+                    let init = shared.instance.ensure_initialized(&context);
+                    let init = match deadline {
+                        Some(deadline) => tokio::time::timeout_at(deadline.into(), init)
+                            .await
+                            .unwrap_or_else(|_elapsed| Err(init_timed_out(&context))),
+                        None => init.await,
+                    };
+                    if let Err(failure) = init {
                         let guard = policy.marker.map(|m| m.start(&context, output));
                         let response = finish(policy, failure.into_response());
                         return Ok(InvocationBody::wrap(response, guard, None));
                     }
                 }
                 let guard = policy.marker.map(|m| m.start(&context, output));
-                let deadline = context
-                    .deadline()
-                    .filter(|_| policy.invocation && shared.enforce_deadline);
                 let result = match deadline {
                     Some(deadline) => tokio::time::timeout_at(deadline.into(), inner).await,
                     None => Ok(inner.await),
@@ -234,11 +258,20 @@ fn finish(policy: Policy, mut response: Response) -> Response {
     response
 }
 
+/// How long the end of a response waits for its End marker when stdout is backed
+/// up (the marker waits in a queue): the instance may freeze once the response is
+/// out, and the marker should be in the pipe before. Once a wait times out, no
+/// response waits until the writer gets a line out again: a stopped reader costs
+/// one response this much, not every one.
+const END_MARKER_WAIT: Duration = Duration::from_millis(100);
+
 /// A response body that belongs to an invocation: it is polled inside the
 /// invocation's span (a streaming body's log lines carry the request id), a panic
 /// while producing it ends the response instead of the connection task (a gRPC
 /// call's with `INTERNAL` in its trailers), and the End marker is printed when the
-/// body is finished or dropped, not when the headers go.
+/// body is finished or dropped, not when the headers go. When stdout is backed up,
+/// the body's last frame waits (up to [`END_MARKER_WAIT`]) until the End marker is
+/// written.
 pub(crate) struct InvocationBody {
     inner: Body,
     span: Span,
@@ -247,6 +280,36 @@ pub(crate) struct InvocationBody {
     grpc: Option<Context>,
     /// The body panicked and its last frame went out.
     done: bool,
+    /// Waiting for the End marker to be written, before `held` (the last frame)
+    /// or the end of the body.
+    ending: Ending,
+    held: Option<Frame<Bytes>>,
+}
+
+/// The end of the body waiting for its End marker.
+type Ending = Option<Pin<Box<dyn Future<Output = ()> + Send>>>;
+
+/// Waits for the End marker, then gives the held frame, or the end.
+fn poll_ending(
+    ending: &mut Ending,
+    held: &mut Option<Frame<Bytes>>,
+    cx: &mut TaskContext<'_>,
+) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
+    if let Some(wait) = ending.as_mut() {
+        ready!(wait.as_mut().poll(cx));
+        *ending = None;
+    }
+    Poll::Ready(held.take().map(Ok))
+}
+
+/// Prints the End marker; when it had to be queued behind a slow stdout, the wait
+/// for it to be written (bounded).
+fn end_marker(guard: MarkerGuard) -> Ending {
+    let output = guard.output().clone();
+    let ticket = guard.end()?;
+    Some(Box::pin(async move {
+        output.written(ticket, END_MARKER_WAIT).await;
+    }))
 }
 
 impl InvocationBody {
@@ -262,7 +325,14 @@ impl InvocationBody {
             guard,
             grpc,
             done: false,
+            ending: None,
+            held: None,
         })
+    }
+
+    /// Stdout is backed up: the End marker must be waited for.
+    fn backed_up(&self) -> bool {
+        self.guard.as_ref().is_some_and(|g| g.output().backed_up())
     }
 }
 
@@ -275,6 +345,9 @@ impl HttpBody for InvocationBody {
         cx: &mut TaskContext<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
         let this = &mut *self;
+        if this.ending.is_some() {
+            return poll_ending(&mut this.ending, &mut this.held, cx);
+        }
         if this.done {
             return Poll::Ready(None);
         }
@@ -282,8 +355,18 @@ impl HttpBody for InvocationBody {
         let inner = &mut this.inner;
         match catching(|| Pin::new(inner).poll_frame(cx)) {
             Ok(Poll::Ready(None)) => {
-                this.guard.take();
-                Poll::Ready(None)
+                if let Some(guard) = this.guard.take() {
+                    this.ending = end_marker(guard);
+                }
+                poll_ending(&mut this.ending, &mut this.held, cx)
+            }
+            // The last frame, with stdout backed up: it waits for the End marker.
+            Ok(Poll::Ready(Some(Ok(frame)))) if this.backed_up() && this.inner.is_end_stream() => {
+                if let Some(guard) = this.guard.take() {
+                    this.ending = end_marker(guard);
+                }
+                this.held = Some(frame);
+                poll_ending(&mut this.ending, &mut this.held, cx)
             }
             Ok(poll) => poll,
             Err(_panic) => {
@@ -308,7 +391,11 @@ impl HttpBody for InvocationBody {
     }
 
     fn is_end_stream(&self) -> bool {
-        self.done || self.inner.is_end_stream()
+        self.done
+            || (self.ending.is_none()
+                && self.held.is_none()
+                && self.inner.is_end_stream()
+                && !self.backed_up())
     }
 
     fn size_hint(&self) -> SizeHint {

@@ -25,7 +25,8 @@ pub const MAX_LINE: usize = 32 * 1024;
 /// ```
 ///
 /// A line longer than [`MAX_LINE`] is split into continuation lines, each with the
-/// same prefix: nothing is cut off, and every piece keeps its request id.
+/// same prefix: nothing is cut off, and every piece keeps its request id. A carriage
+/// return inside a line is written as `\r`, so a message cannot fake a line.
 ///
 /// The request id is read from the nearest enclosing span that has a `request_id`
 /// field (every invocation runs in one), recorded there by [`RequestIdLayer`]; outside
@@ -82,7 +83,16 @@ where
         // carries the same prefix, so nothing is lost and every piece is attributed.
         let room = MAX_LINE.saturating_sub(prefix.len() + 1).max(64);
         for line in message.split('\n') {
-            let mut rest = line.strip_suffix('\r').unwrap_or(line);
+            let line = line.strip_suffix('\r').unwrap_or(line);
+            // A carriage return inside a line would let a viewer that honours it show
+            // a line of the message's own making: it is written as `\r`.
+            let escaped;
+            let mut rest = if line.contains('\r') {
+                escaped = line.replace('\r', "\\r");
+                escaped.as_str()
+            } else {
+                line
+            };
             loop {
                 let mut cut = room.min(rest.len());
                 while !rest.is_char_boundary(cut) {
@@ -191,6 +201,22 @@ mod tests {
              2025-02-13T08:57:13.042Z 1-67adb489-15d49184-2d4fa002fa2b [WARN] lines\n\
              2025-02-13T08:57:13.042Z 1-67adb489-15d49184-2d4fa002fa2b [ERROR] inside a nested span error=boom\n\
              2025-02-13T08:57:13.042Z 1-67adb489-15d49184-2d4fa002fa2b [DEBUG] debug is kept by this subscriber\n"
+        );
+    }
+
+    #[test]
+    fn a_carriage_return_cannot_fake_a_line() {
+        let out = capture(|| {
+            let span = tracing::error_span!("fc", request_id = %"req-cr");
+            let _entered = span.enter();
+            tracing::info!("user input: x\r2025-02-13T08:57:13.042Z req-cr [ERROR] injected");
+            tracing::info!("crlf ends a line\r\nand\rthis\r\r");
+        });
+        assert_eq!(
+            out,
+            "2025-02-13T08:57:13.042Z req-cr [INFO] user input: x\\r2025-02-13T08:57:13.042Z req-cr [ERROR] injected\n\
+             2025-02-13T08:57:13.042Z req-cr [INFO] crlf ends a line\n\
+             2025-02-13T08:57:13.042Z req-cr [INFO] and\\rthis\\r\n"
         );
     }
 

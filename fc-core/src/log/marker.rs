@@ -5,6 +5,7 @@
 
 use crate::context::Context;
 use crate::log::Output;
+use crate::log::stdout::Ticket;
 
 /// The kind of lines FC prints around a request: required around invocations and
 /// the initializer, and printed by FC's own runtimes around the lifecycle hooks.
@@ -19,8 +20,8 @@ pub(crate) enum Marker {
 impl Marker {
     /// `FC <Kind> <Start|End> RequestId: <id>`, put together without the formatting
     /// machinery: two of these frame every invocation.
-    fn print(self, phase: &str, request_id: &str, output: &Output) {
-        output.line_of(&["FC ", self.word(), " ", phase, " RequestId: ", request_id]);
+    fn print(self, phase: &str, request_id: &str, output: &Output) -> Option<Ticket> {
+        output.line_of(&["FC ", self.word(), " ", phase, " RequestId: ", request_id])
     }
 
     fn word(self) -> &'static str {
@@ -35,12 +36,13 @@ impl Marker {
     /// Prints `FC <Kind> Start RequestId: <id>` now and the matching End line when the
     /// returned guard drops: on success, failure, panic, or a dropped request alike.
     pub(crate) fn start(self, context: &Context, output: &Output) -> MarkerGuard {
-        self.print("Start", context.request_id(), output);
+        let _ = self.print("Start", context.request_id(), output);
         let mut guard = MarkerGuard {
             marker: self,
             context: context.clone(),
             output: output.clone(),
             slot: None,
+            ended: false,
         };
         if cfg!(panic = "abort") {
             guard.slot = Some(in_flight::register(&guard));
@@ -57,21 +59,37 @@ pub(crate) struct MarkerGuard {
     output: Output,
     /// Where this invocation is listed among those in flight (`panic = "abort"` only).
     slot: Option<u64>,
+    /// The End line is printed.
+    ended: bool,
 }
 
 impl MarkerGuard {
-    fn end(&self) {
+    /// Prints the End line now. A ticket when it had to be queued behind a slow
+    /// stdout: [`MarkerGuard::output`]`.written(ticket, …)` waits for it.
+    pub(crate) fn end(mut self) -> Option<Ticket> {
+        self.finish()
+    }
+
+    /// Where the lines go.
+    pub(crate) fn output(&self) -> &Output {
+        &self.output
+    }
+
+    fn finish(&mut self) -> Option<Ticket> {
+        if std::mem::replace(&mut self.ended, true) {
+            return None;
+        }
+        if let Some(slot) = self.slot.take() {
+            in_flight::unregister(slot);
+        }
         self.marker
-            .print("End", self.context.request_id(), &self.output);
+            .print("End", self.context.request_id(), &self.output)
     }
 }
 
 impl Drop for MarkerGuard {
     fn drop(&mut self) {
-        if let Some(slot) = self.slot {
-            in_flight::unregister(slot);
-        }
-        self.end();
+        let _ = self.finish();
     }
 }
 
@@ -114,8 +132,8 @@ pub(crate) mod in_flight {
             return;
         };
         for (_, marker, request_id, output) in list.iter() {
-            marker.print("End", request_id, output);
-            output.flush();
+            let _ = marker.print("End", request_id, output);
+            output.flush_within(std::time::Duration::from_millis(100));
         }
     }
 }

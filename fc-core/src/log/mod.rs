@@ -14,6 +14,7 @@
 mod format;
 pub(crate) mod marker;
 mod output;
+pub(crate) mod stdout;
 mod time;
 
 use std::str::FromStr;

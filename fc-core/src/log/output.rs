@@ -2,14 +2,22 @@
 
 use std::io::{self, Write};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
 use tracing_subscriber::fmt::MakeWriter;
+
+use super::stdout::{Priority, Ticket, sink};
+
+/// How long [`Output::flush`] waits for lines queued behind a stalled stdout.
+const FLUSH_LIMIT: Duration = Duration::from_secs(1);
 
 /// Where fc writes marker lines and, with its own subscriber, log lines: stdout (what
 /// FC collects), or an in-memory buffer for tests.
 ///
 /// Every line is written whole under one lock, so concurrent invocations never
-/// interleave within a line.
+/// interleave within a line. A stdout that is not being read never blocks the
+/// caller: lines wait in a bounded queue, ordinary log lines are dropped (and
+/// counted, in a line written once stdout drains) before FC's marker lines.
 #[derive(Clone, Debug, Default)]
 pub struct Output {
     buffer: Option<Arc<Mutex<Vec<u8>>>>,
@@ -37,34 +45,63 @@ impl Output {
         }
     }
 
-    /// Writes one whole line (a newline is added).
+    /// Writes one whole line (a newline is added): an FC line (the runtime-inited
+    /// line), kept before log lines when stdout is backed up.
     pub(crate) fn line(&self, text: std::fmt::Arguments<'_>) {
-        // Formatted straight into the locked writer: stdout's line buffer sends the
-        // whole line in one write once the newline is in, and no other thread can
-        // write in between.
-        let _ = match &self.buffer {
-            None => writeln!(io::stdout().lock(), "{text}"),
-            Some(buffer) => writeln!(lock(buffer), "{text}"),
-        };
+        match &self.buffer {
+            None => {
+                let mut line = text.to_string();
+                line.push('\n');
+                let _ = sink().write(line.as_bytes(), Priority::Keep);
+            }
+            Some(buffer) => {
+                let _ = writeln!(lock(buffer), "{text}");
+            }
+        }
     }
 
-    /// Writes one whole line made of `parts` (a newline is added), in one write.
-    pub(crate) fn line_of(&self, parts: &[&str]) {
+    /// Writes one whole marker line made of `parts` (a newline is added), in one
+    /// write. A ticket when it had to wait in the queue behind a slow stdout.
+    pub(crate) fn line_of(&self, parts: &[&str]) -> Option<Ticket> {
         let len = parts.iter().map(|p| p.len()).sum::<usize>() + 1;
         let mut line = Vec::with_capacity(len);
         for part in parts {
             line.extend_from_slice(part.as_bytes());
         }
         line.push(b'\n');
-        let _ = match &self.buffer {
-            None => io::stdout().lock().write_all(&line),
-            Some(buffer) => lock(buffer).write_all(&line),
-        };
+        match &self.buffer {
+            None => sink().write(&line, Priority::Keep),
+            Some(buffer) => {
+                lock(buffer).extend_from_slice(&line);
+                None
+            }
+        }
     }
 
-    /// Flushes stdout.
+    /// Lines wait in a queue behind a slow stdout: a marker written now may not be
+    /// in the pipe when the call returns.
+    pub(crate) fn backed_up(&self) -> bool {
+        self.buffer.is_none() && sink().backed_up()
+    }
+
+    /// Waits, up to `limit`, until the queued line is written; not at all while the
+    /// reader has stopped (a wait timed out and nothing was written since).
+    pub(crate) async fn written(&self, ticket: Ticket, limit: Duration) {
+        sink().wait_within(ticket, limit).await;
+    }
+
+    /// Flushes stdout: waits (up to a second) for lines queued behind a stalled
+    /// reader, and flushes what the program printed through `std::io::stdout`.
     pub(crate) fn flush(&self) {
-        let _ = self.make_writer().flush();
+        self.flush_within(FLUSH_LIMIT);
+    }
+
+    /// [`flush`](Output::flush), waiting up to `limit` for queued lines.
+    pub(crate) fn flush_within(&self, limit: Duration) {
+        if self.buffer.is_none() {
+            sink().flush(limit);
+            let _ = io::stdout().flush();
+        }
     }
 }
 
@@ -80,7 +117,7 @@ pub struct OutputWriter<'a> {
 
 #[derive(Debug)]
 enum Target<'a> {
-    Stdout(io::Stdout),
+    Stdout,
     Buffer(&'a Mutex<Vec<u8>>),
 }
 
@@ -92,20 +129,17 @@ impl Write for OutputWriter<'_> {
 
     fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
         match &self.target {
-            // `Stdout::write_all` holds the stdout lock for the whole buffer.
-            Target::Stdout(stdout) => stdout.lock().write_all(buf),
-            Target::Buffer(buffer) => {
-                lock(buffer).extend_from_slice(buf);
-                Ok(())
+            // One event, whole: a log line, dropped first when stdout is backed up.
+            Target::Stdout => {
+                let _ = sink().write(buf, Priority::Ordinary);
             }
+            Target::Buffer(buffer) => lock(buffer).extend_from_slice(buf),
         }
+        Ok(())
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        match &self.target {
-            Target::Stdout(stdout) => stdout.lock().flush(),
-            Target::Buffer(_) => Ok(()),
-        }
+        Ok(())
     }
 }
 
@@ -115,7 +149,7 @@ impl<'a> MakeWriter<'a> for Output {
     fn make_writer(&'a self) -> Self::Writer {
         let target = match &self.buffer {
             Some(buffer) => Target::Buffer(buffer),
-            None => Target::Stdout(io::stdout()),
+            None => Target::Stdout,
         };
         OutputWriter { target }
     }
