@@ -19,10 +19,10 @@ use axum::routing::get;
 /// The README's echo loop: reads until the socket ends.
 async fn echo(mut socket: WebSocket) {
     while let Some(Ok(message)) = socket.recv().await {
-        if let Message::Text(_) | Message::Binary(_) = message {
-            if socket.send(message).await.is_err() {
-                break;
-            }
+        if let Message::Text(_) | Message::Binary(_) = message
+            && socket.send(message).await.is_err()
+        {
+            break;
         }
     }
 }
