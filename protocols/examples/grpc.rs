@@ -8,8 +8,8 @@
 //! -d '{"name": "FC"}' localhost:9000 helloworld.Greeter/SayHello`.
 //!
 //! The code generated from `proto/helloworld.proto` is committed beside it (a test
-//! checks it is current); in your own crate, generate it in `build.rs` as the README's
-//! "gRPC on FC" shows.
+//! checks it is current); in your own crate, generate it in `build.rs` as the docs of
+//! `fc::grpc` show ("A gRPC function, step by step").
 
 use std::sync::LazyLock;
 

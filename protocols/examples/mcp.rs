@@ -3,7 +3,7 @@
 //! `echo`. Each MCP session gets its own `Tools` value, kept in the instance's memory
 //! until the client ends the session (`DELETE /mcp`) or the instance goes; FC's
 //! `MCP_STREAMABLE` session affinity sends every request of a session to the instance
-//! that holds it (README: "An MCP server on FC").
+//! that holds it (protocols/README.md: "An MCP server on FC").
 //! Run: `cargo run -p fc-protocols --example mcp`, then point an MCP client at
 //! http://localhost:9000/mcp (e.g. `npx @modelcontextprotocol/inspector`).
 

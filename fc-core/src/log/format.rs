@@ -29,8 +29,10 @@ pub const MAX_LINE: usize = 32 * 1024;
 /// return inside a line is written as `\r`, so a message cannot fake a line.
 ///
 /// The request id is read from the nearest enclosing span that has a `request_id`
-/// field (every invocation runs in one), recorded there by [`RequestIdLayer`]; outside
-/// an invocation the id is left out. Use it through [`layer`](crate::log::layer).
+/// field (every invocation runs in one), recorded there by [`layer`](crate::log::layer)'s
+/// span layer (or by [`RequestIdLayer`] when `FcFormat` is used in a fmt layer of your
+/// own); outside an invocation the id is left out. Use it through
+/// [`layer`](crate::log::layer).
 #[derive(Clone, Debug, Default)]
 pub struct FcFormat<T = UtcMillis> {
     timer: T,
@@ -116,7 +118,9 @@ where
 pub(crate) struct RequestId(pub(crate) String);
 
 /// Records the `request_id` field of every new span, so [`FcFormat`] can print it on
-/// the lines logged inside that span.
+/// the lines logged inside that span. Only for a fmt layer of your own built on
+/// [`FcFormat`]: [`layer`](crate::log::layer) records the id itself and needs no
+/// `RequestIdLayer`.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct RequestIdLayer;
 

@@ -31,8 +31,10 @@ pub use format::{FcFormat, MAX_LINE, RequestIdLayer};
 pub use output::{Output, OutputWriter};
 pub use time::UtcMillis;
 
-/// FC's format as a layer: [`FcFormat`] and the [`RequestIdLayer`] it reads the
-/// request id from, writing to `output`.
+/// FC's format as a layer, writing to `output`: [`FcFormat`] behind fc's own span layer,
+/// which records each new span's `request_id` field for [`FcFormat`] to print (the same
+/// record [`RequestIdLayer`] makes) and skips rendering span fields FC's format never
+/// prints. Do not add [`RequestIdLayer`] beside it: this layer already does its work.
 pub fn layer<S>(output: Output) -> impl Layer<S> + Send + Sync + 'static
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
@@ -45,7 +47,7 @@ where
 }
 
 /// What fc keeps of a new span, in one visit of its extensions: the request id
-/// [`FcFormat`] prints (as [`RequestIdLayer`] records it), and an empty rendering of
+/// [`FcFormat`] prints (the record [`RequestIdLayer`] also makes), and an empty rendering of
 /// its fields. FC's format prints no span fields, yet the fmt layer renders every new
 /// span's fields into a string; the empty one tells it the work is done.
 #[derive(Clone, Copy, Debug)]

@@ -115,6 +115,16 @@
 //!
 //! [`inject`] writes the current span's context as `traceparent`/`tracestate` into
 //! an outgoing request's headers, so the service called joins the trace.
+//!
+//! # Cost
+//!
+//! Off by default; with it off nothing is compiled in. On, it adds 25 crates
+//! (`opentelemetry`, `opentelemetry_sdk`, `opentelemetry-otlp`, `opentelemetry-http`,
+//! `opentelemetry-proto`, `tracing-opentelemetry`, `prost` and their dependencies; no TLS
+//! stack, no gRPC, no second HTTP client) and about 1 MB to a release binary (the `hello`
+//! function: 1.57 MB off, 2.55 MB on, with fc's release profile). A clean release build of
+//! that function took 335 s off and 1129 s on, on a 2-core machine shared with other builds
+//! (load average 10 to 15): read the build times as a rough ratio, not as a benchmark.
 
 mod client;
 mod export;
