@@ -17,6 +17,9 @@ use axum::response::IntoResponse;
 use tokio::net::TcpListener;
 use tower::util::BoxCloneSyncService;
 use tower::{Layer, Service, ServiceExt};
+use tracing_subscriber::filter::{LevelFilter, Targets};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 use crate::context::Env;
 use crate::endpoint::Endpoint;
@@ -308,7 +311,7 @@ impl App {
     /// Binds `0.0.0.0` on the port FC gives, prints the runtime-inited line, and serves
     /// until SIGTERM or SIGINT. Installs fc's log subscriber unless one is set.
     pub async fn serve(self) -> io::Result<()> {
-        log::init(&self.output);
+        install_subscriber(&self.output);
         let port = self.resolve_port()?;
         let listener = TcpListener::bind((Ipv4Addr::UNSPECIFIED, port))
             .await
@@ -338,4 +341,81 @@ impl App {
         crate::otel::flush().await;
         served
     }
+}
+
+/// Installs fc's subscriber as the global default, unless one is set already. With
+/// the `otel` feature it first installs the exporter the `OTEL_*` variables name, and
+/// adds the OpenTelemetry layer (same filter) when there is one.
+fn install_subscriber(output: &Output) {
+    #[cfg(feature = "otel")]
+    let otel = crate::otel::install_from_env();
+    if tracing::dispatcher::has_been_set() {
+        return;
+    }
+    let rust_log = std::env::var("RUST_LOG").ok();
+    let (filter, problem) = match log::filter_from(rust_log.as_deref()) {
+        Ok(filter) => (filter, None),
+        Err(problem) => (
+            Targets::new().with_default(LevelFilter::INFO),
+            Some(problem),
+        ),
+    };
+    #[cfg(feature = "otel")]
+    let otel = otel.then(crate::otel::layer);
+    #[cfg(not(feature = "otel"))]
+    let otel: Option<tracing_subscriber::layer::Identity> = None;
+    // The filter applies to the whole subscriber (fc's layers share it): cheaper per
+    // span and event than a filter per layer.
+    let installed = tracing_subscriber::registry()
+        .with(filter)
+        .with(log::layer(output.clone()))
+        .with(otel)
+        .try_init()
+        .is_ok();
+    if let (true, Some(problem)) = (installed, problem) {
+        tracing::warn!("ignoring unreadable {problem}; logging at INFO");
+    }
+}
+
+/// Starts a Tokio runtime and serves `app` (an [`App`], or the `Routes` of
+/// `fc::routes![..]`) until SIGTERM or SIGINT, lets invocations in flight finish (up
+/// to [`App::drain_time`]) and returns; blocking tasks (`spawn_blocking`) still
+/// running get one more second, and are then left behind as the process exits.
+/// Exits the process with status 1 when the server cannot start.
+///
+/// ```no_run
+/// #[fc::invoke]
+/// async fn hello(name: String) -> String {
+///     format!("hello, {name}")
+/// }
+///
+/// fn main() {
+///     fc::run(fc::routes![hello]);
+/// }
+/// ```
+pub fn run(app: impl Into<App>) {
+    let app = app.into();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => fail_to_start(&e),
+    };
+    if let Err(e) = runtime.block_on(app.serve()) {
+        fail_to_start(&e);
+    }
+    // Dropping the runtime would wait for every `spawn_blocking` task still running,
+    // however long: the drain time is the bound, plus this grace.
+    runtime.shutdown_timeout(SHUTDOWN_GRACE);
+}
+
+/// How long [`run`] waits, after the drain, for blocking tasks (`spawn_blocking`)
+/// still running before the process exits anyway.
+pub(crate) const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
+
+fn fail_to_start(error: &dyn std::error::Error) -> ! {
+    tracing::error!("fc: the function could not start: {error}");
+    eprintln!("fc: the function could not start: {error}");
+    std::process::exit(1)
 }

@@ -49,6 +49,11 @@
 //! task in its invocation. `log` writes all of it in FC's line format (`log::format`,
 //! `log::time`) to an `log::Output`.
 //!
+//! Each module depends only on modules below it in this map (a unit test,
+//! `layering`, fails on an import cycle): `app` (the builder, `run` and the
+//! subscriber `run` installs) on top, then `server` and `drain`, the layers, the
+//! endpoint and what it calls, and `log`, `context` and `error` at the bottom.
+//!
 //! With the `http2` feature, `server` tells HTTP/1.1 and h2c (HTTP/2 with prior
 //! knowledge) apart per connection; each HTTP/2 stream is one request through the same
 //! stack. A gRPC call (`content-type: application/grpc…`) is `Kind::Grpc`: an HTTP
@@ -59,6 +64,7 @@
 mod app;
 mod context;
 mod dispatch;
+mod drain;
 mod endpoint;
 mod error;
 #[cfg(feature = "events")]
@@ -71,6 +77,8 @@ mod header;
 pub mod health;
 mod http_function;
 mod instance;
+#[cfg(test)]
+mod layering;
 mod layers;
 pub mod log;
 mod macro_support;
@@ -88,6 +96,7 @@ mod upgrade;
 #[cfg(feature = "ws")]
 pub mod ws;
 
+pub use app::run;
 pub use app::{App, DEFAULT_BODY_LIMIT, DEFAULT_DRAIN_TIME, DEFAULT_RUNTIME_NAME};
 pub use bytes::Bytes;
 pub use context::{Context, Credentials};
@@ -95,7 +104,6 @@ pub use error::{BoxError, Error};
 pub use extract::StateRejection;
 pub use health::{DEFAULT_HEALTH_PATH, HealthProbe};
 pub use routes::Routes;
-pub use server::run;
 pub use state::State;
 pub use trace_context::{TraceContext, TraceSource};
 

@@ -8,14 +8,31 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use axum::Router;
+use bytes::Bytes;
 
 use crate::context::Context;
 use crate::error::Fail;
-use crate::macro_support::event::Invocation;
-use crate::macro_support::reply::Reply;
+use crate::state::States;
 
 pub(crate) type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 pub(crate) type AnyArc = Arc<dyn Any + Send + Sync>;
+
+/// What an event handler's invocation gets: the body, the context, the state. Its
+/// methods, for the code `#[fc::invoke]` generates, are in `macro_support::event`.
+#[doc(hidden)]
+pub struct Invocation {
+    pub(crate) body: Bytes,
+    pub(crate) context: Context,
+    pub(crate) states: Arc<States>,
+}
+
+/// A successful invocation's body and its content type (made in
+/// `macro_support::reply`).
+#[doc(hidden)]
+pub struct Reply {
+    pub(crate) body: Bytes,
+    pub(crate) content_type: &'static str,
+}
 
 /// An event handler, erased.
 pub(crate) type InvokeFn = dyn Fn(Invocation) -> BoxFuture<Result<Reply, Fail>> + Send + Sync;

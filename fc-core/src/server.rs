@@ -10,10 +10,9 @@ use axum::extract::Request;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
 use tower::Service;
 
-use crate::app::App;
+use crate::drain::{Drain, Watcher};
 use crate::layers::Stack;
 use crate::log::Output;
 use crate::upgrade;
@@ -262,42 +261,6 @@ fn handle_connection(
     });
 }
 
-/// What a shutdown waits for: every connection (and anything else that holds a
-/// [`Watcher`]) is told to finish, and the shutdown completes once all are gone.
-struct Drain {
-    tx: watch::Sender<bool>,
-}
-
-impl Drain {
-    fn new() -> Self {
-        Self {
-            tx: watch::Sender::new(false),
-        }
-    }
-
-    fn watcher(&self) -> Watcher {
-        Watcher(self.tx.subscribe())
-    }
-
-    /// Tells every watcher to finish, and waits until all have been dropped.
-    async fn shutdown(&self) {
-        self.tx.send_replace(true);
-        self.tx.closed().await;
-    }
-}
-
-/// Held by work a shutdown waits for.
-#[derive(Clone)]
-pub(crate) struct Watcher(watch::Receiver<bool>);
-
-impl Watcher {
-    /// Completes once a shutdown has started.
-    async fn stopping(&mut self) {
-        // An error means the drain is gone: nothing is waiting any more.
-        let _ = self.0.wait_for(|stopping| *stopping).await;
-    }
-}
-
 /// The port from FC's environment variables.
 pub(crate) fn port_from(get: impl Fn(&str) -> Option<String>) -> io::Result<u16> {
     for name in ["FC_CUSTOM_LISTEN_PORT", "FC_SERVER_PORT"] {
@@ -334,49 +297,6 @@ pub(crate) async fn shutdown_signal() {
         () = ctrl_c => {},
         () = terminate => {},
     }
-}
-
-/// Starts a Tokio runtime and serves `app` (an [`App`], or the `Routes` of
-/// `fc::routes![..]`) until SIGTERM or SIGINT, lets invocations in flight finish (up
-/// to [`App::drain_time`]) and returns; blocking tasks (`spawn_blocking`) still
-/// running get one more second, and are then left behind as the process exits.
-/// Exits the process with status 1 when the server cannot start.
-///
-/// ```no_run
-/// #[fc::invoke]
-/// async fn hello(name: String) -> String {
-///     format!("hello, {name}")
-/// }
-///
-/// fn main() {
-///     fc::run(fc::routes![hello]);
-/// }
-/// ```
-pub fn run(app: impl Into<App>) {
-    let app = app.into();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(e) => fail_to_start(&e),
-    };
-    if let Err(e) = runtime.block_on(app.serve()) {
-        fail_to_start(&e);
-    }
-    // Dropping the runtime would wait for every `spawn_blocking` task still running,
-    // however long: the drain time is the bound, plus this grace.
-    runtime.shutdown_timeout(SHUTDOWN_GRACE);
-}
-
-/// How long [`run`] waits, after the drain, for blocking tasks (`spawn_blocking`)
-/// still running before the process exits anyway.
-pub(crate) const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
-
-fn fail_to_start(error: &dyn std::error::Error) -> ! {
-    tracing::error!("fc: the function could not start: {error}");
-    eprintln!("fc: the function could not start: {error}");
-    std::process::exit(1)
 }
 
 #[cfg(test)]

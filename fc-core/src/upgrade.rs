@@ -40,8 +40,8 @@ use tokio::time::Instant;
 use tracing::Span;
 
 use crate::context::Context;
+use crate::drain::Watcher;
 use crate::log::marker::MarkerGuard;
-use crate::server::Watcher;
 
 /// What an upgraded invocation keeps until its socket closes.
 pub(crate) struct Parked {

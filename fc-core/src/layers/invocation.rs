@@ -32,9 +32,6 @@ use crate::panic::catching;
 use crate::routes::BoxFuture;
 use crate::upgrade::{self, Parked};
 
-/// The name of the span that carries the request id.
-pub(crate) const SPAN_NAME: &str = "fc_invocation";
-
 /// What every invocation needs, built once.
 pub(crate) struct Shared {
     pub(crate) env: Arc<Env>,
@@ -139,7 +136,7 @@ where
         let context = Context::new(headers, Arc::clone(&self.shared.env));
         // ERROR level so that no RUST_LOG filter drops the span and, with it, the
         // request id on the user's own log lines.
-        let span = tracing::error_span!(SPAN_NAME, request_id = context.request_id());
+        let span = tracing::error_span!(crate::log::SPAN_NAME, request_id = context.request_id());
         // With `otel`: the invocation's OpenTelemetry span, a child of FC's.
         #[cfg(feature = "otel")]
         let trace = crate::otel::InvocationTrace::start(

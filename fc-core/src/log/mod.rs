@@ -23,9 +23,8 @@ use tracing::Subscriber;
 use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::fmt::FormattedFields;
 use tracing_subscriber::fmt::format::DefaultFields;
-use tracing_subscriber::layer::{Layer, SubscriberExt};
+use tracing_subscriber::layer::Layer;
 use tracing_subscriber::registry::LookupSpan;
-use tracing_subscriber::util::SubscriberInitExt;
 
 pub use format::{FcFormat, MAX_LINE, RequestIdLayer};
 pub use output::{Output, OutputWriter};
@@ -74,46 +73,15 @@ where
     }
 }
 
+/// The name of the span that carries the request id.
+pub(crate) const SPAN_NAME: &str = "fc_invocation";
+
 /// The filter `RUST_LOG` asks for (`target=level` directives, comma separated), or
 /// `info` when it is unset or unreadable.
 pub(crate) fn filter_from(rust_log: Option<&str>) -> Result<Targets, String> {
     match rust_log.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(Targets::new().with_default(LevelFilter::INFO)),
         Some(spec) => Targets::from_str(spec).map_err(|e| format!("RUST_LOG={spec:?}: {e}")),
-    }
-}
-
-/// Installs fc's subscriber as the global default, unless one is set already. With
-/// the `otel` feature it first installs the exporter the `OTEL_*` variables name, and
-/// adds the OpenTelemetry layer (same filter) when there is one.
-pub(crate) fn init(output: &Output) {
-    #[cfg(feature = "otel")]
-    let otel = crate::otel::install_from_env();
-    if tracing::dispatcher::has_been_set() {
-        return;
-    }
-    let rust_log = std::env::var("RUST_LOG").ok();
-    let (filter, problem) = match filter_from(rust_log.as_deref()) {
-        Ok(filter) => (filter, None),
-        Err(problem) => (
-            Targets::new().with_default(LevelFilter::INFO),
-            Some(problem),
-        ),
-    };
-    #[cfg(feature = "otel")]
-    let otel = otel.then(crate::otel::layer);
-    #[cfg(not(feature = "otel"))]
-    let otel: Option<tracing_subscriber::layer::Identity> = None;
-    // The filter applies to the whole subscriber (fc's layers share it): cheaper per
-    // span and event than a filter per layer.
-    let installed = tracing_subscriber::registry()
-        .with(filter)
-        .with(layer(output.clone()))
-        .with(otel)
-        .try_init()
-        .is_ok();
-    if let (true, Some(problem)) = (installed, problem) {
-        tracing::warn!("ignoring unreadable {problem}; logging at INFO");
     }
 }
 

@@ -1,23 +1,16 @@
 //! What an `#[fc::invoke]` handler receives: the [`Invocation`] the endpoint hands
 //! the generated closure, and the event decoded from its body, raw or JSON by type.
 
-use std::sync::Arc;
-
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
 
 use crate::context::Context;
 use crate::error::{Fail, Failure};
 use crate::macro_support::Probe;
-use crate::state::{State, States};
+use crate::state::State;
 
-/// What an event handler's invocation gets: the body, the context, the state.
 #[doc(hidden)]
-pub struct Invocation {
-    pub(crate) body: Bytes,
-    pub(crate) context: Context,
-    pub(crate) states: Arc<States>,
-}
+pub use crate::routes::Invocation;
 
 impl Invocation {
     pub fn body(&self) -> &Bytes {

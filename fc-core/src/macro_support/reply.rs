@@ -9,12 +9,7 @@ use serde::Serialize;
 use crate::error::{Error, Fail, Failure};
 use crate::macro_support::Probe;
 
-/// A successful invocation's body and its content type.
-#[doc(hidden)]
-pub struct Reply {
-    pub(crate) body: Bytes,
-    pub(crate) content_type: &'static str,
-}
+pub(crate) use crate::routes::Reply;
 
 impl Reply {
     /// No body: what the initializer and the hooks answer.

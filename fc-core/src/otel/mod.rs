@@ -442,8 +442,7 @@ where
 }
 
 fn not_fc_invocation(metadata: &Metadata<'_>) -> bool {
-    !(metadata.name() == crate::layers::invocation::SPAN_NAME
-        && metadata.target().starts_with("fc_core"))
+    !(metadata.name() == crate::log::SPAN_NAME && metadata.target().starts_with("fc_core"))
 }
 
 /// Writes the current span's context into `headers` as W3C `traceparent` (and
