@@ -2,6 +2,12 @@
 //! log: the lines carrying its request id, and the lines without one printed while it
 //! was the only invocation running. Other lines are the instance's own and are shown
 //! as they come.
+//!
+//! A runtime that writes its log from a background thread (fc does) can print its
+//! startup lines after the first request is already on its way. So lines without an id
+//! that come before an invocation's Start marker are held: once the Start marker
+//! shows up they were the instance's, and are shown as such; if it never does (a
+//! runtime without markers), they were the invocation's.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -24,6 +30,9 @@ struct Group {
     id: String,
     kind: Kind,
     lines: Vec<Line>,
+    /// Lines without the id that came while it was the only invocation running,
+    /// before its Start marker: whose they are is known once the marker comes or not.
+    unclaimed: Vec<Line>,
     /// The Start marker was seen.
     started: bool,
     /// The End marker was seen.
@@ -35,21 +44,34 @@ struct Group {
 
 /// Shared by the line reader (through [`Logs::set_sink`](crate::logs::Logs::set_sink))
 /// and whoever sends invocations.
-#[derive(Debug)]
 pub(crate) struct Tracker {
     ui: Arc<Ui>,
+    /// Where finished text goes: [`Ui::say`], or a test's buffer.
+    say: Box<dyn Fn(&str) + Send + Sync>,
     open: Mutex<Vec<Group>>,
+}
+
+impl std::fmt::Debug for Tracker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tracker").field("open", &self.open).finish()
+    }
 }
 
 impl Tracker {
     /// A tracker grouping every later line of `logs`.
     pub(crate) fn follow(logs: &Logs, ui: Arc<Ui>) -> Arc<Self> {
-        let tracker = Arc::new(Self {
-            ui,
-            open: Mutex::new(Vec::new()),
-        });
+        let to = Arc::clone(&ui);
+        let tracker = Self::with_output(ui, move |text| to.say(text));
         tracker.attach(logs);
         tracker
+    }
+
+    fn with_output(ui: Arc<Ui>, say: impl Fn(&str) + Send + Sync + 'static) -> Arc<Self> {
+        Arc::new(Self {
+            ui,
+            say: Box::new(say),
+            open: Mutex::new(Vec::new()),
+        })
     }
 
     /// Groups every later line of `logs` too (a restarted function's).
@@ -68,6 +90,7 @@ impl Tracker {
             id: id.to_owned(),
             kind,
             lines: Vec::new(),
+            unclaimed: Vec::new(),
             started: false,
             ended: false,
             heading: None,
@@ -78,26 +101,36 @@ impl Tracker {
     /// One line of output, as it is read.
     pub(crate) fn line(&self, line: &Line) {
         let mut open = self.lock();
-        let index = open
-            .iter()
-            .position(|g| line.text.contains(g.id.as_str()))
-            .or_else(|| {
-                let mut running = open.iter().enumerate().filter(|(_, g)| !g.ended);
-                match (running.next(), running.next()) {
-                    (Some((i, _)), None) => Some(i),
-                    _ => None,
-                }
-            });
+        let by_id = open.iter().position(|g| line.text.contains(g.id.as_str()));
+        let index = by_id.or_else(|| {
+            let mut running = open.iter().enumerate().filter(|(_, g)| !g.ended);
+            match (running.next(), running.next()) {
+                (Some((i, _)), None) => Some(i),
+                _ => None,
+            }
+        });
         let Some(index) = index else {
             drop(open);
-            self.ui.say(&self.ui.function_line("  ", line));
+            (self.say)(&self.ui.function_line("  ", line));
             return;
         };
         let group = &mut open[index];
-        group.lines.push(line.clone());
+        if by_id.is_none() && !group.started {
+            group.unclaimed.push(line.clone());
+            return;
+        }
         if crate::marker::is(&line.text, &group.kind.start(&group.id)) {
             group.started = true;
+            // What came before the marker was the instance's.
+            let earlier = std::mem::take(&mut group.unclaimed);
+            group.lines.push(line.clone());
+            drop(open);
+            for line in &earlier {
+                (self.say)(&self.ui.function_line("  ", line));
+            }
+            return;
         }
+        group.lines.push(line.clone());
         if crate::marker::is(&line.text, &group.kind.end(&group.id)) {
             group.ended = true;
             if group.heading.is_some() {
@@ -118,7 +151,7 @@ impl Tracker {
         let mut open = self.lock();
         let Some(index) = open.iter().position(|g| g.id == id) else {
             drop(open);
-            self.ui.say(&heading);
+            (self.say)(&heading);
             let _ = tx.send(());
             return rx;
         };
@@ -163,7 +196,9 @@ impl Tracker {
     fn print(&self, mut group: Group, ended: bool) {
         let mut text = group.heading.take().unwrap_or_default();
         let bar = self.ui.paint(Style::Dim, "│ ");
-        for line in &group.lines {
+        // Without a Start marker, the lines held for it were the invocation's.
+        let unclaimed = std::mem::take(&mut group.unclaimed);
+        for line in unclaimed.iter().chain(&group.lines) {
             text.push('\n');
             text.push_str(&self.ui.function_line(&bar, line));
         }
@@ -178,7 +213,7 @@ impl Tracker {
                 ),
             ));
         }
-        self.ui.say(&text);
+        (self.say)(&text);
         if let Some(printed) = group.printed.take() {
             let _ = printed.send(());
         }
@@ -223,5 +258,68 @@ pub(crate) fn heading(
             ui.paint(Style::Bold, &format!("{what} {id}")),
             ui.paint(Style::Red, &format!("failed: {e}"))
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::logs::Stream;
+    use crate::ui::ColorChoice;
+
+    fn tracker() -> (Arc<Tracker>, Arc<Mutex<Vec<String>>>) {
+        let said = Arc::new(Mutex::new(Vec::new()));
+        let to = Arc::clone(&said);
+        let ui = Arc::new(Ui::new(ColorChoice::Never));
+        let tracker = Tracker::with_output(ui, move |text| to.lock().unwrap().push(text.into()));
+        (tracker, said)
+    }
+
+    fn out(text: &str) -> Line {
+        Line {
+            stream: Stream::Stdout,
+            text: text.into(),
+        }
+    }
+
+    #[test]
+    fn startup_lines_read_after_the_request_went_out_stay_the_instances() {
+        let (tracker, said) = tracker();
+        tracker.open("1-a", Kind::Initialize);
+        // fc's log writer runs on its own thread: these can come after the request.
+        tracker.line(&out("listening on 0.0.0.0:9000"));
+        tracker.line(&out("FunctionCompute fc-rust runtime inited."));
+        tracker.line(&out("FC Initialize Start RequestId: 1-a"));
+        tracker.line(&out("loading prices"));
+        tracker.line(&out("FC Initialize End RequestId: 1-a"));
+        // Its End marker was seen: printed at once.
+        drop(tracker.close("1-a", "Initialize 1-a succeeded".into()));
+        assert_eq!(
+            *said.lock().unwrap(),
+            [
+                "  listening on 0.0.0.0:9000",
+                "  FunctionCompute fc-rust runtime inited.",
+                "Initialize 1-a succeeded\n\
+                 │ FC Initialize Start RequestId: 1-a\n\
+                 │ loading prices\n\
+                 │ FC Initialize End RequestId: 1-a",
+            ]
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn without_markers_the_lines_held_are_the_invocations() {
+        let (tracker, said) = tracker();
+        tracker.open("1-b", Kind::PreStop);
+        tracker.line(&out("closing the pool"));
+        tracker.line(&out("closed"));
+        tracker
+            .close("1-b", "PreStop 1-b succeeded".into())
+            .await
+            .unwrap();
+        assert_eq!(
+            *said.lock().unwrap(),
+            ["PreStop 1-b succeeded\n│ closing the pool\n│ closed"]
+        );
     }
 }
