@@ -343,7 +343,8 @@ impl App {
     }
 }
 
-/// Installs fc's subscriber as the global default, unless one is set already. With
+/// Installs fc's subscriber as the global default, unless one is set already: FC's
+/// text format, or JSON lines with `RUST_LOG_FORMAT=json`. With
 /// the `otel` feature it first installs the exporter the `OTEL_*` variables name, and
 /// adds the OpenTelemetry layer (same filter) when there is one.
 fn install_subscriber(output: &Output) {
@@ -366,14 +367,21 @@ fn install_subscriber(output: &Output) {
     let otel: Option<tracing_subscriber::layer::Identity> = None;
     // The filter applies to the whole subscriber (fc's layers share it): cheaper per
     // span and event than a filter per layer.
+    let format = std::env::var("RUST_LOG_FORMAT").ok();
+    let (format, format_problem) = log::Format::from_env(format.as_deref());
+    let json = format == log::Format::Json;
     let installed = tracing_subscriber::registry()
         .with(filter)
-        .with(log::layer(output.clone()))
+        .with((!json).then(|| log::layer(output.clone())))
+        .with(json.then(|| log::json_layer(output.clone())))
         .with(otel)
         .try_init()
         .is_ok();
     if let (true, Some(problem)) = (installed, problem) {
         tracing::warn!("ignoring unreadable {problem}; logging at INFO");
+    }
+    if let (true, Some(problem)) = (installed, format_problem) {
+        tracing::warn!("ignoring {problem}; logging in FC's text format");
     }
 }
 

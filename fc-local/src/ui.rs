@@ -147,9 +147,15 @@ impl Ui {
         let text = line.text.as_str();
         let style = if crate::marker::is_any(text) || text.starts_with("FunctionCompute ") {
             Some(Style::Cyan)
-        } else if text.contains(" [ERROR] ") || text.contains(" [FATAL] ") {
+        } else if text.contains(" [ERROR] ")
+            || text.contains(" [FATAL] ")
+            || text.contains(r#""level":"ERROR""#)
+        {
             Some(Style::Red)
-        } else if text.contains(" [WARN] ") || text.contains(" [WARNING] ") {
+        } else if text.contains(" [WARN] ")
+            || text.contains(" [WARNING] ")
+            || text.contains(r#""level":"WARN""#)
+        {
             Some(Style::Yellow)
         } else {
             None

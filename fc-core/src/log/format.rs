@@ -67,15 +67,10 @@ where
         let mut prefix = String::with_capacity(64);
         self.timer.format_time(&mut Writer::new(&mut prefix))?;
         prefix.push(' ');
-        if let Some(scope) = ctx.event_scope() {
-            for span in scope {
-                if let Some(RequestId(id)) = span.extensions().get::<RequestId>() {
-                    prefix.push_str(id);
-                    prefix.push(' ');
-                    break;
-                }
-            }
-        }
+        with_request_id(ctx, |id| {
+            prefix.push_str(id);
+            prefix.push(' ');
+        });
         let level = event.metadata().level().as_str();
         write!(prefix, "[{level}] ")?;
 
@@ -110,6 +105,22 @@ where
             }
         }
         Ok(())
+    }
+}
+
+/// Calls `f` with the request id of the nearest span around the event that has one.
+pub(crate) fn with_request_id<S, N>(ctx: &FmtContext<'_, S, N>, f: impl FnOnce(&str))
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+    N: for<'a> FormatFields<'a> + 'static,
+{
+    if let Some(scope) = ctx.event_scope() {
+        for span in scope {
+            if let Some(RequestId(id)) = span.extensions().get::<RequestId>() {
+                f(id);
+                return;
+            }
+        }
     }
 }
 

@@ -2,7 +2,8 @@
 //!
 //! [`fc::run`](crate::run) installs a subscriber that writes every `tracing` event in
 //! FC's format to stdout, filtered by `RUST_LOG` (default `info`), unless the program
-//! set its own. To combine FC's format with your own layers, add [`layer`] to your
+//! set its own; with `RUST_LOG_FORMAT=json` it writes one JSON object per event
+//! instead ([`JsonFormat`]). To combine FC's format with your own layers, add [`layer`] to your
 //! subscriber:
 //!
 //! ```
@@ -12,6 +13,7 @@
 //! ```
 
 mod format;
+mod json;
 pub(crate) mod marker;
 mod output;
 pub(crate) mod stdout;
@@ -27,6 +29,7 @@ use tracing_subscriber::layer::Layer;
 use tracing_subscriber::registry::LookupSpan;
 
 pub use format::{FcFormat, MAX_LINE, RequestIdLayer};
+pub use json::JsonFormat;
 pub use output::{Output, OutputWriter};
 pub use time::UtcMillis;
 
@@ -43,6 +46,50 @@ where
             .event_format(FcFormat::new())
             .with_writer(output),
     )
+}
+
+/// [`JsonFormat`] as a layer, writing to `output`: [`layer`] with one JSON object per
+/// event instead of FC's text format. [`fc::run`](crate::run) uses it when
+/// `RUST_LOG_FORMAT=json`.
+///
+/// ```
+/// use tracing_subscriber::layer::SubscriberExt;
+/// let subscriber =
+///     tracing_subscriber::registry().with(fc::log::json_layer(fc::log::Output::stdout()));
+/// tracing::subscriber::set_global_default(subscriber).ok();
+/// ```
+pub fn json_layer<S>(output: Output) -> impl Layer<S> + Send + Sync + 'static
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    SpanFields.and_then(
+        tracing_subscriber::fmt::layer()
+            .event_format(JsonFormat::new())
+            .with_writer(output),
+    )
+}
+
+/// The log line format `RUST_LOG_FORMAT` asks for: FC's text format unless it is `json`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Format {
+    Text,
+    Json,
+}
+
+impl Format {
+    /// The format `RUST_LOG_FORMAT` names (`text`, the default, or `json`, in any case),
+    /// or the text format and what was wrong with the value.
+    pub(crate) fn from_env(value: Option<&str>) -> (Self, Option<String>) {
+        match value.map(str::trim) {
+            None | Some("") => (Self::Text, None),
+            Some(v) if v.eq_ignore_ascii_case("text") => (Self::Text, None),
+            Some(v) if v.eq_ignore_ascii_case("json") => (Self::Json, None),
+            Some(v) => (
+                Self::Text,
+                Some(format!("RUST_LOG_FORMAT={v:?}: expected `text` or `json`")),
+            ),
+        }
+    }
 }
 
 /// What fc keeps of a new span, in one visit of its extensions: the request id
@@ -104,5 +151,15 @@ mod tests {
                 .would_enable("x", &Level::INFO)
         );
         assert!(filter_from(Some("my_fn=loud")).is_err());
+    }
+
+    #[test]
+    fn rust_log_format_picks_the_format() {
+        assert_eq!(Format::from_env(None), (Format::Text, None));
+        assert_eq!(Format::from_env(Some(" JSON ")), (Format::Json, None));
+        assert_eq!(Format::from_env(Some("text")), (Format::Text, None));
+        let (format, problem) = Format::from_env(Some("yaml"));
+        assert_eq!(format, Format::Text);
+        assert!(problem.unwrap().contains("RUST_LOG_FORMAT=\"yaml\""));
     }
 }

@@ -258,3 +258,45 @@ fn a_pre_stop_hooks_log_is_grouped_under_its_markers() {
         "{run}"
     );
 }
+
+#[test]
+fn rust_log_format_json_writes_json_lines_and_keeps_the_markers() {
+    let orders = example("orders");
+    let run = run(
+        fc_local()
+            .env("RUST_LOG_FORMAT", "json")
+            .args(["invoke", "--initializer", "--function-name", "orders-fn"])
+            .args(["--data", r#"{"id": 4, "qty": 3}"#, "--"])
+            .arg(&orders),
+        LIMIT,
+    );
+    assert_eq!(run.code, Some(0), "{run}");
+    let init = group(&run.stderr, "Initialize ");
+    let id = init[0].split(' ').nth(1).unwrap();
+    assert_eq!(
+        init[1],
+        format!("│ FC Initialize Start RequestId: {id}"),
+        "{run}"
+    );
+    let line: serde_json::Value =
+        serde_json::from_str(init[2].strip_prefix("│ ").unwrap()).expect("a JSON line");
+    assert_eq!(line["requestId"], id, "{run}");
+    assert_eq!(line["level"], "INFO", "{run}");
+    assert_eq!(line["message"], "loading prices", "{run}");
+    assert_eq!(line["function"], "orders-fn", "{run}");
+    assert!(line["time"].as_str().unwrap().ends_with('Z'), "{run}");
+    assert_eq!(
+        init[3],
+        format!("│ FC Initialize End RequestId: {id}"),
+        "{run}"
+    );
+    // The instance's own lines, outside any invocation, are JSON too.
+    let startup = run
+        .stderr
+        .lines()
+        .find(|l| l.contains("listening on"))
+        .expect("the startup line");
+    let startup: serde_json::Value =
+        serde_json::from_str(startup.trim_start()).expect("a JSON startup line");
+    assert!(startup.get("requestId").is_none(), "{run}");
+}
