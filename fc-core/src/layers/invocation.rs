@@ -153,6 +153,7 @@ where
         req.extensions_mut().insert(context.clone());
         let inner: Oneshot<S, Request> = self.inner.clone().oneshot(req);
         let shared = Arc::clone(&self.shared);
+        let invocation_span = span.clone();
         let future = Box::pin(
             async move {
                 let output = &shared.output;
@@ -172,7 +173,13 @@ where
                     if let Err(failure) = init {
                         let guard = policy.marker.map(|m| m.start(&context, output));
                         let response = finish(policy, failure.into_response());
-                        return Ok(InvocationBody::wrap(response, guard, None));
+                        return Ok(InvocationBody::wrap(
+                            response,
+                            guard,
+                            None,
+                            policy,
+                            invocation_span,
+                        ));
                     }
                 }
                 let guard = policy.marker.map(|m| m.start(&context, output));
@@ -195,7 +202,7 @@ where
                         let deadline = deadline.map(Into::into);
                         slot.park(Parked::new(
                             guard,
-                            Span::current(),
+                            invocation_span.clone(),
                             context.clone(),
                             deadline,
                         ));
@@ -204,7 +211,13 @@ where
                     _ => guard,
                 };
                 let grpc = policy.grpc.then_some(context);
-                Ok(InvocationBody::wrap(response, guard, grpc))
+                Ok(InvocationBody::wrap(
+                    response,
+                    guard,
+                    grpc,
+                    policy,
+                    invocation_span,
+                ))
             }
             .instrument(span),
         );
@@ -271,7 +284,9 @@ const END_MARKER_WAIT: Duration = Duration::from_millis(100);
 /// written.
 pub(crate) struct InvocationBody {
     inner: Body,
-    span: Span,
+    /// The invocation's span, entered while the body is polled; none for a body fc
+    /// made whole (an event function's or a hook's answer), which logs nothing.
+    span: Option<Span>,
     guard: Option<MarkerGuard>,
     /// A gRPC call's request id, for the trailers that end its stream on a panic.
     grpc: Option<Context>,
@@ -314,8 +329,13 @@ impl InvocationBody {
         response: Response,
         guard: Option<MarkerGuard>,
         grpc: Option<Context>,
+        policy: Policy,
+        span: Span,
     ) -> Response<InvocationBody> {
-        let span = Span::current();
+        // A body of the app's own, or one a user's layer made that streams, runs code
+        // of theirs as it is polled: its log lines need the request id.
+        let streams = policy.keeps_headers || response.body().size_hint().exact().is_none();
+        let span = streams.then_some(span);
         response.map(|inner| InvocationBody {
             inner,
             span,
@@ -348,7 +368,7 @@ impl HttpBody for InvocationBody {
         if this.done {
             return Poll::Ready(None);
         }
-        let _entered = this.span.enter();
+        let _entered = this.span.as_ref().map(Span::enter);
         let inner = &mut this.inner;
         match catching(|| Pin::new(inner).poll_frame(cx)) {
             Ok(Poll::Ready(None)) => {

@@ -64,15 +64,26 @@ impl Output {
     /// write. A ticket when it had to wait in the queue behind a slow stdout.
     pub(crate) fn line_of(&self, parts: &[&str]) -> Option<Ticket> {
         let len = parts.iter().map(|p| p.len()).sum::<usize>() + 1;
-        let mut line = Vec::with_capacity(len);
+        // A marker line (a request id is at most 128 bytes) fits on the stack: no
+        // allocation on every invocation's path.
+        let mut stack = [0u8; 256];
+        let mut heap = Vec::new();
+        let line: &mut [u8] = if len <= stack.len() {
+            &mut stack[..len]
+        } else {
+            heap.resize(len, 0);
+            &mut heap
+        };
+        let mut at = 0;
         for part in parts {
-            line.extend_from_slice(part.as_bytes());
+            line[at..at + part.len()].copy_from_slice(part.as_bytes());
+            at += part.len();
         }
-        line.push(b'\n');
+        line[at] = b'\n';
         match &self.buffer {
-            None => sink().write(&line, Priority::Keep),
+            None => sink().write(line, Priority::Keep),
             Some(buffer) => {
-                lock(buffer).extend_from_slice(&line);
+                lock(buffer).extend_from_slice(line);
                 None
             }
         }
