@@ -64,52 +64,68 @@ where
         mut writer: Writer<'_>,
         event: &Event<'_>,
     ) -> fmt::Result {
-        let mut prefix = String::with_capacity(64);
-        self.timer.format_time(&mut Writer::new(&mut prefix))?;
-        prefix.push(' ');
-        with_request_id(ctx, |id| {
-            prefix.push_str(id);
-            prefix.push(' ');
-        });
-        let level = event.metadata().level().as_str();
-        write!(prefix, "[{level}] ")?;
-
         let mut message = String::new();
         ctx.format_fields(Writer::new(&mut message), event)?;
-        // FC cuts log lines at 32 KB: a longer line continues on the next, which
-        // carries the same prefix, so nothing is lost and every piece is attributed.
-        let room = MAX_LINE.saturating_sub(prefix.len() + 1).max(64);
-        for line in message.split('\n') {
-            let line = line.strip_suffix('\r').unwrap_or(line);
-            // A carriage return inside a line would let a viewer that honours it show
-            // a line of the message's own making: it is written as `\r`.
-            let escaped;
-            let mut rest = if line.contains('\r') {
-                escaped = line.replace('\r', "\\r");
-                escaped.as_str()
-            } else {
-                line
-            };
-            loop {
-                let mut cut = room.min(rest.len());
-                while !rest.is_char_boundary(cut) {
-                    cut -= 1;
-                }
-                writer.write_str(&prefix)?;
-                writer.write_str(&rest[..cut])?;
-                writer.write_char('\n')?;
-                rest = &rest[cut..];
-                if rest.is_empty() {
-                    break;
-                }
-            }
-        }
-        Ok(())
+        let level = event.metadata().level().as_str();
+        with_request_id(ctx, |id| {
+            write_text(&mut writer, &self.timer, id, level, &message)
+        })
     }
 }
 
+/// Writes one event's lines in FC's format: `message` (the event's fields as text)
+/// split at its newlines and at [`MAX_LINE`], every piece with the prefix.
+pub(crate) fn write_text(
+    writer: &mut impl fmt::Write,
+    timer: &impl FormatTime,
+    request_id: Option<&str>,
+    level: &str,
+    message: &str,
+) -> fmt::Result {
+    let mut prefix = String::with_capacity(64);
+    timer.format_time(&mut Writer::new(&mut prefix))?;
+    prefix.push(' ');
+    if let Some(id) = request_id {
+        prefix.push_str(id);
+        prefix.push(' ');
+    }
+    write!(prefix, "[{level}] ")?;
+    // FC cuts log lines at 32 KB: a longer line continues on the next, which
+    // carries the same prefix, so nothing is lost and every piece is attributed.
+    let room = MAX_LINE.saturating_sub(prefix.len() + 1).max(64);
+    for line in message.split('\n') {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        // A carriage return inside a line would let a viewer that honours it show
+        // a line of the message's own making: it is written as `\r`.
+        let escaped;
+        let mut rest = if line.contains('\r') {
+            escaped = line.replace('\r', "\\r");
+            escaped.as_str()
+        } else {
+            line
+        };
+        loop {
+            let mut cut = room.min(rest.len());
+            while !rest.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            writer.write_str(&prefix)?;
+            writer.write_str(&rest[..cut])?;
+            writer.write_char('\n')?;
+            rest = &rest[cut..];
+            if rest.is_empty() {
+                break;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Calls `f` with the request id of the nearest span around the event that has one.
-pub(crate) fn with_request_id<S, N>(ctx: &FmtContext<'_, S, N>, f: impl FnOnce(&str))
+pub(crate) fn with_request_id<S, N, R>(
+    ctx: &FmtContext<'_, S, N>,
+    f: impl FnOnce(Option<&str>) -> R,
+) -> R
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
     N: for<'a> FormatFields<'a> + 'static,
@@ -117,11 +133,11 @@ where
     if let Some(scope) = ctx.event_scope() {
         for span in scope {
             if let Some(RequestId(id)) = span.extensions().get::<RequestId>() {
-                f(id);
-                return;
+                return f(Some(id));
             }
         }
     }
+    f(None)
 }
 
 /// The request id of an invocation's span, kept in the span's extensions.

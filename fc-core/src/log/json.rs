@@ -82,23 +82,35 @@ where
         mut writer: Writer<'_>,
         event: &Event<'_>,
     ) -> fmt::Result {
-        let mut time = String::with_capacity(24);
-        self.timer.format_time(&mut Writer::new(&mut time))?;
-        let metadata = event.metadata();
-        let mut head = Vec::with_capacity(4);
-        head.push(entry("time", &Value::String(time)));
-        with_request_id(ctx, |id| head.push(entry("requestId", &Value::from(id))));
-        head.push(entry("level", &Value::from(metadata.level().as_str())));
-        head.push(entry("target", &Value::from(metadata.target())));
-
-        let mut fields = Fields::default();
-        event.record(&mut fields);
-        for line in lines(&head, fields.0) {
-            writer.write_str(&line)?;
-            writer.write_char('\n')?;
-        }
-        Ok(())
+        with_request_id(ctx, |id| write_json(&mut writer, &self.timer, id, event))
     }
+}
+
+/// Writes one event as JSON lines (one, unless it is over [`MAX_LINE`]).
+pub(crate) fn write_json(
+    writer: &mut impl fmt::Write,
+    timer: &impl FormatTime,
+    request_id: Option<&str>,
+    event: &Event<'_>,
+) -> fmt::Result {
+    let mut time = String::with_capacity(24);
+    timer.format_time(&mut Writer::new(&mut time))?;
+    let metadata = event.metadata();
+    let mut head = Vec::with_capacity(4);
+    head.push(entry("time", &Value::String(time)));
+    if let Some(id) = request_id {
+        head.push(entry("requestId", &Value::from(id)));
+    }
+    head.push(entry("level", &Value::from(metadata.level().as_str())));
+    head.push(entry("target", &Value::from(metadata.target())));
+
+    let mut fields = Fields::default();
+    event.record(&mut fields);
+    for line in lines(&head, fields.0) {
+        writer.write_str(&line)?;
+        writer.write_char('\n')?;
+    }
+    Ok(())
 }
 
 /// `"key":value`, as JSON.
