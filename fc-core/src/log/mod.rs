@@ -200,6 +200,41 @@ mod tests {
         assert!(filter_from(Some("my_fn=loud")).is_err());
     }
 
+    /// fc's own layer writes what `FcFormat` in a fmt layer writes, but the time.
+    #[test]
+    fn the_layer_writes_what_fc_format_writes() {
+        use tracing_subscriber::layer::SubscriberExt;
+        let events = || {
+            tracing::info!("outside any invocation");
+            let span =
+                tracing::error_span!(SPAN_NAME, request_id = "1-67adb489-15d49184-2d4fa002fa2b");
+            let _entered = span.enter();
+            tracing::info!(function = "hello", n = 3, "loading prices");
+            tracing::warn!("two\nlines\rand a CR");
+            let inner = tracing::info_span!("user_span", step = 1);
+            let _inner = inner.enter();
+            tracing::error!(error = %"boom", debug = ?Some(1), "inside a nested span");
+        };
+        let ours = Output::capture();
+        let subscriber = tracing_subscriber::registry().with(layer(ours.clone()));
+        tracing::subscriber::with_default(subscriber, events);
+        let theirs = Output::capture();
+        let subscriber = tracing_subscriber::registry().with(RequestIdLayer).with(
+            tracing_subscriber::fmt::layer()
+                .event_format(FcFormat::new())
+                .with_writer(theirs.clone()),
+        );
+        tracing::subscriber::with_default(subscriber, events);
+        let untimed = |text: String| -> Vec<String> {
+            text.lines()
+                .map(|l| l.split_once(' ').expect("a time first").1.to_owned())
+                .collect()
+        };
+        let ours = untimed(ours.captured());
+        assert_eq!(ours.len(), 5, "{ours:#?}");
+        assert_eq!(ours, untimed(theirs.captured()));
+    }
+
     #[test]
     fn rust_log_format_picks_the_format() {
         assert_eq!(Format::from_env(None), (Format::Text, None));
