@@ -5,6 +5,8 @@
 
 use std::time::Duration;
 
+use crate::EXIT_ERROR;
+use crate::args::FunctionArgs;
 use crate::client::{self, Conn};
 use crate::config::{self, FunctionConfig, HealthCheck};
 use crate::identity;
@@ -12,7 +14,6 @@ use crate::logs::Line;
 use crate::marker::{Edge, Kind, Marker};
 use crate::request::Requests;
 use crate::ui::{Style, Ui};
-use crate::{EXIT_ERROR, FunctionArgs};
 
 /// How long `/pre-stop` may take without a configured timeout (FC allows up to 90 s).
 const PRE_STOP_TIMEOUT: Duration = Duration::from_secs(30);

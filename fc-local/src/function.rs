@@ -12,6 +12,8 @@ use tokio::net::TcpStream;
 use tokio::process::{Child, Command};
 use tokio::task::JoinHandle;
 
+use crate::EXIT_ERROR;
+use crate::args::FunctionArgs;
 use crate::client::{self, Conn, Reply};
 use crate::emulation::Emulation;
 use crate::group::{self, Tracker};
@@ -20,7 +22,6 @@ use crate::logs::{Line, Logs, Stream};
 use crate::marker::Kind;
 use crate::request::Requests;
 use crate::ui::{self, Style, Ui};
-use crate::{EXIT_ERROR, FunctionArgs};
 
 /// How long the function may take to exit after SIGTERM before it is killed.
 const TERM_GRACE: Duration = Duration::from_secs(15);

@@ -3,6 +3,7 @@
 use std::io::Write;
 use std::sync::Arc;
 
+use crate::args::InvokeArgs;
 use crate::client::{self, Conn, Reply};
 use crate::function::Function;
 use crate::group::{Tracker, heading};
@@ -10,30 +11,9 @@ use crate::identity;
 use crate::logs::Logs;
 use crate::marker::Kind;
 use crate::ui::{self, Style, Ui};
-use crate::{EXIT_ERROR, EXIT_FAILED, EventArgs, FunctionArgs};
+use crate::{EXIT_ERROR, EXIT_FAILED};
 
-#[derive(Debug, clap::Args)]
-pub(crate) struct Args {
-    #[command(flatten)]
-    event: EventArgs,
-    /// Send `/initialize` first, as FC does for a function configured with an
-    /// initializer (sent anyway when the s.yaml configures one)
-    #[arg(long)]
-    initializer: bool,
-    /// Invoke the function deployed on FC (InvokeFunction, with its log tail) instead
-    /// of running it here
-    #[arg(long)]
-    remote: bool,
-    /// With --remote: the version or alias to invoke (InvokeFunction's qualifier)
-    #[arg(long, value_name = "VERSION|ALIAS", requires = "remote")]
-    qualifier: Option<String>,
-    #[command(flatten)]
-    access: crate::cloud::Access,
-    #[command(flatten)]
-    function: FunctionArgs,
-}
-
-pub(crate) async fn run(args: Args, ui: Arc<Ui>) -> u8 {
+pub(crate) async fn run(args: InvokeArgs, ui: Arc<Ui>) -> u8 {
     let event = match args.event.read() {
         Ok(event) => event.unwrap_or_default(),
         Err(e) => {
@@ -83,7 +63,7 @@ pub(crate) async fn run(args: Args, ui: Arc<Ui>) -> u8 {
 
 async fn attempt(
     function: &Function,
-    args: &Args,
+    args: &InvokeArgs,
     event: Vec<u8>,
     ui: &Ui,
     tracker: &Arc<Tracker>,

@@ -9,6 +9,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use crate::args::PackageArgs;
 use crate::ui::{Style, Ui};
 use crate::{EXIT_ERROR, EXIT_FAILED};
 
@@ -24,37 +25,7 @@ const DEBIAN_GLIBC: [(&str, (u32, u32)); 3] = [
 /// with fc's default `jemalloc` feature (bench/candidates.md).
 pub(crate) const DEFAULT_TARGET: &str = "x86_64-unknown-linux-musl";
 
-#[derive(Debug, clap::Args)]
-pub(crate) struct Args {
-    /// The binary target to build and package
-    #[arg(long, value_name = "NAME", required_unless_present_any = ["example", "binary"], conflicts_with = "example")]
-    bin: Option<String>,
-    /// An example target to build and package instead
-    #[arg(long, value_name = "NAME")]
-    example: Option<String>,
-    /// Package this executable, already built, instead of building one
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["bin", "example"])]
-    binary: Option<PathBuf>,
-    /// Build for this target: x86_64-unknown-linux-musl (static, with fc's jemalloc),
-    /// `host` (cargo's default, this machine's glibc), or x86_64-unknown-linux-gnu.2.28
-    /// (linked against glibc 2.28 by cargo-zigbuild)
-    #[arg(long, value_name = "TRIPLE", default_value = DEFAULT_TARGET)]
-    target: String,
-    /// The package to build in a workspace (cargo's -p)
-    #[arg(short = 'p', long, value_name = "SPEC")]
-    package: Option<String>,
-    /// Pass --locked to cargo
-    #[arg(long)]
-    locked: bool,
-    /// Where `bootstrap` and the zip go
-    #[arg(long, value_name = "DIR", default_value = "target/fc")]
-    out: PathBuf,
-    /// The zip's file name, in --out
-    #[arg(long, value_name = "NAME", default_value = "code.zip")]
-    zip: String,
-}
-
-pub(crate) fn run(args: &Args, ui: &Ui) -> u8 {
+pub(crate) fn run(args: &PackageArgs, ui: &Ui) -> u8 {
     match make(args, ui) {
         Ok(zip) => {
             ui.out(&zip.display().to_string());
@@ -64,25 +35,9 @@ pub(crate) fn run(args: &Args, ui: &Ui) -> u8 {
     }
 }
 
-impl Args {
-    /// What `fc-local deploy` packages: `--bin bin` for `target`, into target/fc/code.zip.
-    pub(crate) fn for_bin(bin: String, target: String, package: Option<String>) -> Args {
-        Args {
-            bin: Some(bin),
-            example: None,
-            binary: None,
-            target,
-            package,
-            locked: false,
-            out: PathBuf::from("target/fc"),
-            zip: "code.zip".to_owned(),
-        }
-    }
-}
-
 /// Builds (or takes) the executable and writes the package, saying what it did;
 /// the zip's path, or the exit status.
-pub(crate) fn make(args: &Args, ui: &Ui) -> Result<PathBuf, u8> {
+pub(crate) fn make(args: &PackageArgs, ui: &Ui) -> Result<PathBuf, u8> {
     let executable = match &args.binary {
         Some(path) => path.clone(),
         None => match build(args, ui) {
@@ -329,7 +284,7 @@ fn musl_cc_missing(triple: &str) -> Option<String> {
 
 /// `cargo build --release` (or `cargo zigbuild`), reading the executable's path from
 /// cargo's JSON messages (so any target directory and workspace layout works).
-fn build(args: &Args, ui: &Ui) -> Result<PathBuf, String> {
+fn build(args: &PackageArgs, ui: &Ui) -> Result<PathBuf, String> {
     let (kind, name) = match (&args.bin, &args.example) {
         (Some(bin), _) => ("bin", bin.as_str()),
         (None, Some(example)) => ("example", example.as_str()),

@@ -19,17 +19,18 @@ use notify_debouncer_full::{DebounceEventResult, new_debouncer};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+use crate::EXIT_ERROR;
+use crate::args::{FunctionArgs, ServeArgs};
 use crate::function::Function;
 use crate::group::Tracker;
 use crate::logs::Logs;
 use crate::serve::{self, Door};
 use crate::ui::{self, Style, Ui};
-use crate::{EXIT_ERROR, FunctionArgs};
 
 /// How long file events settle before a rebuild.
 const DEBOUNCE: Duration = Duration::from_millis(300);
 
-pub(crate) async fn run(mut args: serve::Args, ui: Arc<Ui>) -> u8 {
+pub(crate) async fn run(mut args: ServeArgs, ui: Arc<Ui>) -> u8 {
     if args.function.command.is_empty() {
         args.function.command = ["cargo", "run", "-q"].map(str::to_owned).to_vec();
     }

@@ -8,15 +8,16 @@
 //! `vpcConfig: auto`, `nasConfig: auto`) is not invented: left as it is on the
 //! function, said in one line each.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use base64::Engine;
 use http::Method;
 use serde_json::{Map, Value, json};
 use yaml_rust2::Yaml;
 
+use super::Resource;
 use super::api::{Call, Failure};
-use super::{Access, Resource};
+use crate::args::{DeployArgs, PackageArgs};
 use crate::ui::{Style, Ui};
 use crate::{EXIT_ERROR, EXIT_FAILED};
 
@@ -78,36 +79,6 @@ const TRIGGER_FIELDS: &[&str] = &[
     "sourceArn",
 ];
 const TRIGGER_CREATE_ONLY: &[&str] = &["triggerName", "triggerType", "sourceArn"];
-
-#[derive(Debug, clap::Args)]
-pub(crate) struct Args {
-    #[command(flatten)]
-    access: Access,
-    /// The region [default: the resource's props.region, else the aliyun profile's]
-    #[arg(long)]
-    region: Option<String>,
-    /// The s.yaml [default: ./s.yaml or ./s.yml]
-    #[arg(long, value_name = "PATH")]
-    config: Option<PathBuf>,
-    /// Deploy this code zip instead of packaging (it must hold an executable
-    /// `bootstrap`)
-    #[arg(long, value_name = "PATH", conflicts_with_all = ["bin", "target"])]
-    zip: Option<PathBuf>,
-    /// The binary target to package, as `fc-local package --bin` [default: the
-    /// function's name, as `fc-local new` names both]
-    #[arg(long, value_name = "NAME")]
-    bin: Option<String>,
-    /// The target to build for, as `fc-local package --target`
-    #[arg(long, value_name = "TRIPLE", default_value = crate::package::DEFAULT_TARGET)]
-    target: String,
-    /// The package to build in a workspace (cargo's -p)
-    #[arg(short = 'p', long, value_name = "SPEC")]
-    package: Option<String>,
-    /// Print the requests it would send (without secrets or the zip's bytes) and
-    /// send none
-    #[arg(long)]
-    dry_run: bool,
-}
 
 /// Create or update.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -338,7 +309,7 @@ pub(crate) fn check_zip(
     Ok(())
 }
 
-pub(crate) async fn run(args: Args, ui: &Ui) -> u8 {
+pub(crate) async fn run(args: DeployArgs, ui: &Ui) -> u8 {
     match deploy(&args, ui).await {
         Ok(()) => 0,
         Err(Stop::Refused(e)) => {
@@ -371,7 +342,7 @@ fn platform(what: &str, e: &Failure) -> Stop {
     Stop::Failed(format!("{what}: {e}"))
 }
 
-async fn deploy(args: &Args, ui: &Ui) -> Result<(), Stop> {
+async fn deploy(args: &DeployArgs, ui: &Ui) -> Result<(), Stop> {
     let resource = Resource::load(args.config.as_deref(), args.access.resource.as_deref())?;
     let name = resource.function_name(None)?;
     let (create, notes) = function_input(&resource, Op::Create)?;
@@ -404,8 +375,7 @@ async fn deploy(args: &Args, ui: &Ui) -> Result<(), Stop> {
             Some(zip) => zip.clone(),
             None => {
                 let bin = args.bin.clone().unwrap_or_else(|| name.clone());
-                let package =
-                    crate::package::Args::for_bin(bin, args.target.clone(), args.package.clone());
+                let package = PackageArgs::for_bin(bin, args.target.clone(), args.package.clone());
                 crate::package::make(&package, ui).map_err(Stop::Exit)?
             }
         };

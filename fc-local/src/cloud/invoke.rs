@@ -8,8 +8,9 @@ use std::time::Instant;
 use base64::Engine;
 use http::Method;
 
+use super::Resource;
 use super::api::{Call, Failure};
-use super::{Access, Resource};
+use crate::args::AccessArgs;
 use crate::group::Tracker;
 use crate::logs::{Line, Logs, Stream};
 use crate::marker::Kind;
@@ -19,7 +20,7 @@ use crate::{EXIT_ERROR, EXIT_FAILED};
 /// What `invoke --remote` needs beyond the event.
 #[derive(Debug)]
 pub(crate) struct Remote<'a> {
-    pub(crate) access: &'a Access,
+    pub(crate) access: &'a AccessArgs,
     pub(crate) qualifier: Option<&'a str>,
     pub(crate) function_name: Option<&'a str>,
     pub(crate) region: Option<&'a str>,

@@ -28,38 +28,17 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use tokio::net::TcpListener;
 
+use crate::args::ServeArgs;
 use crate::function::Function;
 use crate::group::Tracker;
 use crate::logs::Logs;
 use crate::ui::{Style, Ui};
-use crate::{EXIT_ERROR, EXIT_FAILED, FunctionArgs};
+use crate::{EXIT_ERROR, EXIT_FAILED};
 
 /// The service name in FC 2.0's base path and `x-fc-service-name`.
 const SERVICE: &str = "fc-local";
 
-#[derive(Debug, clap::Args)]
-pub(crate) struct Args {
-    /// The front door's port on 127.0.0.1 (0: any free port)
-    #[arg(long, default_value_t = 9000)]
-    pub(crate) port: u16,
-    /// HTTP mode: forward every request as an HTTP invocation
-    /// (`x-fc-control-path: /http-invoke`) instead of POST bodies as events
-    #[arg(long)]
-    pub(crate) http: bool,
-    /// Serve under FC 2.0's default-domain prefix `/2016-08-15/proxy/fc-local/<function>/`
-    /// and send it in `x-fc-base-path`
-    #[arg(long, requires = "http")]
-    pub(crate) base_path: bool,
-    /// Send `/initialize` before the first request (again after a failure), as FC
-    /// does for a function configured with an initializer (sent anyway when the
-    /// s.yaml configures one)
-    #[arg(long)]
-    pub(crate) initializer: bool,
-    #[command(flatten)]
-    pub(crate) function: FunctionArgs,
-}
-
-pub(crate) async fn run(args: Args, ui: Arc<Ui>) -> u8 {
+pub(crate) async fn run(args: ServeArgs, ui: Arc<Ui>) -> u8 {
     let (listener, local) = match bind(args.port, &ui).await {
         Ok(bound) => bound,
         Err(code) => return code,
