@@ -20,7 +20,8 @@
 //! as its first `fc3` resource configures it: memory, timeout, environment, hooks,
 //! health check, instance concurrency.
 //!
-//! The command line is [`args`]; each subcommand's module runs it.
+//! The command line is [`args`]; each subcommand's module runs it and returns an
+//! [`error::Error`] when it fails, which `main` prints and turns into the exit status.
 //!
 //! How a request to the function is made: [`request::Requests`] builds it (FC's
 //! headers, port, content type); [`client`] sends it on keep-alive connections;
@@ -37,6 +38,7 @@ mod client;
 mod cloud;
 mod config;
 mod emulation;
+mod error;
 mod function;
 mod group;
 mod identity;
@@ -57,12 +59,13 @@ use std::sync::Arc;
 use clap::Parser;
 
 use crate::args::{Cli, Command, ExamplesArgs};
+use crate::error::Error;
 use crate::ui::Ui;
 
-/// The invocation (or a check) failed.
-pub(crate) const EXIT_FAILED: u8 = 1;
-/// The function did not start, or fc-local could not do its work.
-pub(crate) const EXIT_ERROR: u8 = 2;
+/// Exit status: the invocation (or a check) failed.
+const EXIT_FAILED: u8 = 1;
+/// Exit status: the function did not start, or fc-local could not do its work.
+const EXIT_ERROR: u8 = 2;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -77,7 +80,9 @@ fn main() -> ExitCode {
             return ExitCode::from(EXIT_ERROR);
         }
     };
-    let code = runtime.block_on(async move {
+    let command_ui = Arc::clone(&ui);
+    let result = runtime.block_on(async move {
+        let ui = command_ui;
         match cli.command {
             Command::Invoke(args) => invoke::run(args, ui).await,
             Command::Serve(args) => serve::run(args, ui).await,
@@ -89,26 +94,33 @@ fn main() -> ExitCode {
             Command::Deploy(args) => cloud::deploy::run(args, &ui).await,
         }
     });
+    let code = match result {
+        Ok(()) => 0,
+        Err(error) => {
+            error.show(&ui);
+            match error.kind() {
+                error::Kind::Failed => EXIT_FAILED,
+                error::Kind::Fatal => EXIT_ERROR,
+            }
+        }
+    };
     // Tasks still reading a pipe of a process that outlived us must not hold us up.
     runtime.shutdown_timeout(std::time::Duration::from_millis(100));
     ExitCode::from(code)
 }
 
 /// `fc-local examples`: the payloads, one line each; with a trigger, its bytes.
-fn examples(args: &ExamplesArgs, ui: &Ui) -> u8 {
+fn examples(args: &ExamplesArgs, ui: &Ui) -> Result<(), Error> {
     use std::io::Write;
     if let Some(trigger) = &args.trigger {
-        return match payloads::example(trigger) {
-            Ok(payload) => {
-                let mut out = std::io::stdout().lock();
-                let written = out.write_all(payload.bytes()).and_then(|()| out.flush());
-                if written.is_ok() { 0 } else { EXIT_ERROR }
-            }
-            Err(e) => {
-                ui.say(&ui.paint(ui::Style::Red, &format!("fc-local: {e}")));
-                EXIT_ERROR
-            }
-        };
+        let payload =
+            payloads::example(trigger).map_err(|e| Error::fatal(format!("fc-local: {e}")))?;
+        let mut out = std::io::stdout().lock();
+        // Nothing to say when stdout is closed.
+        return out
+            .write_all(payload.bytes())
+            .and_then(|()| out.flush())
+            .map_err(|_| Error::quiet(error::Kind::Fatal));
     }
     for payload in payloads::ALL {
         ui.out(&format!(
@@ -123,5 +135,5 @@ fn examples(args: &ExamplesArgs, ui: &Ui) -> u8 {
         "send one: fc-local invoke --example <trigger> -- <command>; \
          see one: fc-local examples <trigger>",
     ));
-    0
+    Ok(())
 }

@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use crate::args::PackageArgs;
+use crate::error::Error;
 use crate::ui::{Style, Ui};
-use crate::{EXIT_ERROR, EXIT_FAILED};
 
 /// glibc of FC's Debian-based custom runtimes.
 const DEBIAN_GLIBC: [(&str, (u32, u32)); 3] = [
@@ -25,73 +25,46 @@ const DEBIAN_GLIBC: [(&str, (u32, u32)); 3] = [
 /// with fc's default `jemalloc` feature (bench/candidates.md).
 pub(crate) const DEFAULT_TARGET: &str = "x86_64-unknown-linux-musl";
 
-pub(crate) fn run(args: &PackageArgs, ui: &Ui) -> u8 {
-    match make(args, ui) {
-        Ok(zip) => {
-            ui.out(&zip.display().to_string());
-            0
-        }
-        Err(code) => code,
-    }
+pub(crate) fn run(args: &PackageArgs, ui: &Ui) -> Result<(), Error> {
+    let zip = make(args, ui)?;
+    ui.out(&zip.display().to_string());
+    Ok(())
 }
 
 /// Builds (or takes) the executable and writes the package, saying what it did;
-/// the zip's path, or the exit status.
-pub(crate) fn make(args: &PackageArgs, ui: &Ui) -> Result<PathBuf, u8> {
+/// the zip's path.
+pub(crate) fn make(args: &PackageArgs, ui: &Ui) -> Result<PathBuf, Error> {
+    let fatal = |e: String| Error::fatal(format!("fc-local package: {e}"));
     let executable = match &args.binary {
         Some(path) => path.clone(),
-        None => match build(args, ui) {
-            Ok(path) => path,
-            Err(e) => {
-                ui.say(&ui.paint(Style::Red, &format!("fc-local package: {e}")));
-                return Err(EXIT_ERROR);
-            }
-        },
+        None => build(args, ui).map_err(fatal)?,
     };
-    let bytes = match std::fs::read(&executable) {
-        Ok(bytes) => bytes,
-        Err(e) => {
-            let why = format!(
-                "fc-local package: cannot read {}: {e}",
-                executable.display()
-            );
-            ui.say(&ui.paint(Style::Red, &why));
-            return Err(EXIT_ERROR);
-        }
-    };
+    let bytes = std::fs::read(&executable)
+        .map_err(|e| fatal(format!("cannot read {}: {e}", executable.display())))?;
     let verdict = describe(&bytes);
     if !verdict.ok {
-        let why = format!(
+        return Err(Error::failed(format!(
             "fc-local package: {}: {}",
             executable.display(),
             verdict.text
-        );
-        ui.say(&ui.paint(Style::Red, &why));
-        return Err(EXIT_FAILED);
+        )));
     }
-    match write_package(&bytes, &args.out, &args.zip) {
-        Ok((bootstrap, zip)) => {
-            let size = |p: &Path| std::fs::metadata(p).map_or(0, |m| m.len());
-            ui.say(&format!(
-                "fc-local package: {} ({}), and {} ({}) holding it as `bootstrap`, mode 0755",
-                bootstrap.display(),
-                megabytes(size(&bootstrap)),
-                zip.display(),
-                megabytes(size(&zip)),
-            ));
-            let style = if verdict.partial {
-                Style::Yellow
-            } else {
-                Style::Green
-            };
-            ui.say(&ui.paint(style, &format!("fc-local package: {}", verdict.text)));
-            Ok(zip)
-        }
-        Err(e) => {
-            ui.say(&ui.paint(Style::Red, &format!("fc-local package: {e}")));
-            Err(EXIT_ERROR)
-        }
-    }
+    let (bootstrap, zip) = write_package(&bytes, &args.out, &args.zip).map_err(fatal)?;
+    let size = |p: &Path| std::fs::metadata(p).map_or(0, |m| m.len());
+    ui.say(&format!(
+        "fc-local package: {} ({}), and {} ({}) holding it as `bootstrap`, mode 0755",
+        bootstrap.display(),
+        megabytes(size(&bootstrap)),
+        zip.display(),
+        megabytes(size(&zip)),
+    ));
+    let style = if verdict.partial {
+        Style::Yellow
+    } else {
+        Style::Green
+    };
+    ui.say(&ui.paint(style, &format!("fc-local package: {}", verdict.text)));
+    Ok(zip)
 }
 
 fn megabytes(bytes: u64) -> String {

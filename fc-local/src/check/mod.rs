@@ -24,13 +24,13 @@ use ::http::{HeaderMap, Method, Request};
 
 use crate::args::CheckArgs;
 use crate::client::{self, Body, Conn, Reply};
+use crate::error::{self, Error};
 use crate::function::Function;
 use crate::identity::{self, Control};
 use crate::logs::Logs;
 use crate::marker::Kind;
 use crate::request::Requests;
 use crate::ui::{Style, Ui};
-use crate::{EXIT_ERROR, EXIT_FAILED};
 
 /// How long a single check request may take.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -50,23 +50,18 @@ enum Verdict {
 /// What a check found: its verdict and why.
 type Outcome = (Verdict, String);
 
-pub(crate) async fn run(args: CheckArgs, ui: Arc<Ui>) -> u8 {
-    let event = match args.event.read() {
-        Ok(event) => event.unwrap_or_else(|| b"{}".to_vec()),
-        Err(e) => {
-            ui.say(&format!("fc-local: {e}"));
-            return EXIT_ERROR;
-        }
-    };
+pub(crate) async fn run(args: CheckArgs, ui: Arc<Ui>) -> Result<(), Error> {
+    let event = args
+        .event
+        .read()
+        .map_err(|e| Error::fatal(format!("fc-local: {e}")).plain())?
+        .unwrap_or_else(|| b"{}".to_vec());
     let logs = Logs::new();
     if args.verbose {
         let ui = Arc::clone(&ui);
         logs.set_sink(move |line| ui.say(&ui.function_line("  | ", line)));
     }
-    let mut function = match Function::start(&args.function, Arc::clone(&logs), &ui) {
-        Ok(function) => function,
-        Err(code) => return code,
-    };
+    let mut function = Function::start(&args.function, Arc::clone(&logs), &ui)?;
     ui.say(&format!(
         "fc-local check: `{}` ({} function, port {})",
         function.program,
@@ -208,15 +203,19 @@ impl Report {
         ));
     }
 
-    /// `11 passed, 0 failed, 0 skipped`, and the exit code.
-    fn summary(&self) -> u8 {
+    /// `11 passed, 0 failed, 0 skipped`; a failure when a check failed.
+    fn summary(&self) -> Result<(), Error> {
         let [pass, fail, skip] = self.counts;
         let style = if fail > 0 { Style::Red } else { Style::Green };
         self.ui.out(&self.ui.paint_out(
             style,
             &format!("{pass} passed, {fail} failed, {skip} skipped"),
         ));
-        if fail > 0 { EXIT_FAILED } else { 0 }
+        if fail > 0 {
+            Err(Error::quiet(error::Kind::Failed))
+        } else {
+            Ok(())
+        }
     }
 }
 

@@ -18,8 +18,8 @@ use yaml_rust2::Yaml;
 use super::Resource;
 use super::api::{Call, Failure};
 use crate::args::{DeployArgs, PackageArgs};
+use crate::error::Error;
 use crate::ui::{Style, Ui};
-use crate::{EXIT_ERROR, EXIT_FAILED};
 
 /// FC takes a zip inline up to this size; larger goes through OSS.
 pub(crate) const INLINE_LIMIT: u64 = 100 * 1024 * 1024;
@@ -309,27 +309,22 @@ pub(crate) fn check_zip(
     Ok(())
 }
 
-pub(crate) async fn run(args: DeployArgs, ui: &Ui) -> u8 {
-    match deploy(&args, ui).await {
-        Ok(()) => 0,
-        Err(Stop::Refused(e)) => {
-            ui.say(&ui.paint(Style::Red, &format!("fc-local deploy: {e}")));
-            EXIT_ERROR
-        }
-        Err(Stop::Failed(e)) => {
-            ui.say(&ui.paint(Style::Red, &format!("fc-local deploy: {e}")));
-            EXIT_FAILED
-        }
-        Err(Stop::Exit(code)) => code,
-    }
+pub(crate) async fn run(args: DeployArgs, ui: &Ui) -> Result<(), Error> {
+    deploy(&args, ui).await.map_err(|stop| match stop {
+        Stop::Refused(e) => Error::fatal(format!("fc-local deploy: {e}")),
+        Stop::Failed(e) => Error::failed(format!("fc-local deploy: {e}")),
+        Stop::Package(error) => error,
+    })
 }
 
+/// Why a deploy stopped.
 enum Stop {
-    /// Refused before sending anything (exit 2).
+    /// Refused before sending anything (fatal).
     Refused(String),
-    /// FC refused or failed (exit 1).
+    /// FC refused or failed (failed).
     Failed(String),
-    Exit(u8),
+    /// `fc-local package`'s own error.
+    Package(Error),
 }
 
 impl From<String> for Stop {
@@ -376,7 +371,7 @@ async fn deploy(args: &DeployArgs, ui: &Ui) -> Result<(), Stop> {
             None => {
                 let bin = args.bin.clone().unwrap_or_else(|| name.clone());
                 let package = PackageArgs::for_bin(bin, args.target.clone(), args.package.clone());
-                crate::package::make(&package, ui).map_err(Stop::Exit)?
+                crate::package::make(&package, ui).map_err(Stop::Package)?
             }
         };
         let bytes =

@@ -8,22 +8,15 @@ pub(crate) mod template;
 
 use std::path::Path;
 
-use crate::EXIT_ERROR;
 use crate::args::NewArgs;
+use crate::error::Error;
 use crate::ui::{Style, Ui};
 use template::{Crate, FcSource, Kind};
 
-pub(crate) fn run(args: &NewArgs, ui: &Ui) -> u8 {
-    match create(args) {
-        Ok(krate) => {
-            next_steps(&krate, &args.path, ui);
-            0
-        }
-        Err(e) => {
-            ui.say(&ui.paint(Style::Red, &format!("fc-local new: {e}")));
-            EXIT_ERROR
-        }
-    }
+pub(crate) fn run(args: &NewArgs, ui: &Ui) -> Result<(), Error> {
+    let krate = create(args).map_err(|e| Error::fatal(format!("fc-local new: {e}")))?;
+    next_steps(&krate, &args.path, ui);
+    Ok(())
 }
 
 /// Writes the crate; nothing is left behind when it fails.
