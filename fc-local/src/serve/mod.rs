@@ -10,12 +10,11 @@
 //!   without FC's reserved headers; bodies stream both ways. With `--base-path`, the
 //!   front door answers under FC 2.0's default-domain prefix
 //!   `/2016-08-15/proxy/<service>/<function>/` and says so in `x-fc-base-path`.
-//!   A WebSocket upgrade is forwarded both ways ([`upgrade`]); a client speaking
+//!   A WebSocket upgrade is forwarded both ways ([`door`]); a client speaking
 //!   HTTP/2 with prior knowledge (h2c, as gRPC clients do) reaches the function over
 //!   one h2c connection, as FC's gateway reaches it for gRPC.
 
 mod door;
-mod upgrade;
 
 pub(crate) use door::Door;
 
