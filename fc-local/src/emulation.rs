@@ -5,14 +5,15 @@
 
 use std::time::Duration;
 
+use crate::args::FunctionArgs;
 use crate::client::{self, Conn};
 use crate::config::{self, FunctionConfig, HealthCheck};
+use crate::error::Error;
 use crate::identity;
 use crate::logs::Line;
 use crate::marker::{Edge, Kind, Marker};
 use crate::request::Requests;
 use crate::ui::{Style, Ui};
-use crate::{EXIT_ERROR, FunctionArgs};
 
 /// How long `/pre-stop` may take without a configured timeout (FC allows up to 90 s).
 const PRE_STOP_TIMEOUT: Duration = Duration::from_secs(30);
@@ -29,15 +30,13 @@ pub(crate) struct Emulation {
 
 impl Emulation {
     /// The configuration `args` point at (or `./s.yaml`), said in one line with any
-    /// field that cannot be used. On a broken file, says why and gives the exit code.
-    pub(crate) fn load(args: &FunctionArgs, ui: &Ui) -> Result<Emulation, u8> {
+    /// field that cannot be used; on a broken file, the error saying why.
+    pub(crate) fn load(args: &FunctionArgs, ui: &Ui) -> Result<Emulation, Error> {
         if args.no_config {
             return Ok(Emulation::default());
         }
-        let config = config::load(args.config.as_deref()).map_err(|e| {
-            ui.say(&ui.paint(Style::Red, &format!("fc-local: {e}")));
-            EXIT_ERROR
-        })?;
+        let config = config::load(args.config.as_deref())
+            .map_err(|e| Error::fatal(format!("fc-local: {e}")))?;
         if let Some(config) = &config {
             let hook = |h: &Option<config::Hook>| match h {
                 Some(h) => format!("`{}`", h.handler),

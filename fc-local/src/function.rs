@@ -12,15 +12,16 @@ use tokio::net::TcpStream;
 use tokio::process::{Child, Command};
 use tokio::task::JoinHandle;
 
+use crate::args::FunctionArgs;
 use crate::client::{self, Conn, Reply};
 use crate::emulation::Emulation;
+use crate::error::{self, Error};
 use crate::group::{self, Tracker};
 use crate::identity::{self, Identity};
 use crate::logs::{Line, Logs, Stream};
 use crate::marker::Kind;
 use crate::request::Requests;
 use crate::ui::{self, Style, Ui};
-use crate::{EXIT_ERROR, FunctionArgs};
 
 /// How long the function may take to exit after SIGTERM before it is killed.
 const TERM_GRACE: Duration = Duration::from_secs(15);
@@ -51,9 +52,9 @@ pub(crate) fn free_port() -> std::io::Result<u16> {
 }
 
 impl Function {
-    /// Starts the function `args` describe, its output going to `logs`. On failure,
-    /// says why and gives the exit code.
-    pub(crate) fn start(args: &FunctionArgs, logs: Arc<Logs>, ui: &Ui) -> Result<Function, u8> {
+    /// Starts the function `args` describe, its output going to `logs`; on failure,
+    /// the error saying why.
+    pub(crate) fn start(args: &FunctionArgs, logs: Arc<Logs>, ui: &Ui) -> Result<Function, Error> {
         let emulation = Emulation::load(args, ui)?;
         let identity = Arc::new(Identity::new(args, emulation.config()));
         let env: Vec<(String, String)> = emulation
@@ -62,10 +63,8 @@ impl Function {
             .chain(&args.env)
             .cloned()
             .collect();
-        let mut function = Function::spawn(&args.command, &env, identity, logs).map_err(|e| {
-            ui.say(&ui.paint(Style::Red, &format!("fc-local: {e}")));
-            EXIT_ERROR
-        })?;
+        let mut function = Function::spawn(&args.command, &env, identity, logs)
+            .map_err(|e| Error::fatal(format!("fc-local: {e}")))?;
         function.emulation = emulation;
         Ok(function)
     }
@@ -77,8 +76,12 @@ impl Function {
     }
 
     /// Waits until the function listens (see [`Function::wait_listening`]); when it
-    /// does not, shows why with its last output, ends it and gives the exit code.
-    pub(crate) async fn listening(&mut self, args: &FunctionArgs, ui: &Ui) -> Result<Duration, u8> {
+    /// does not, shows why with its last output (there and then), ends it and fails.
+    pub(crate) async fn listening(
+        &mut self,
+        args: &FunctionArgs,
+        ui: &Ui,
+    ) -> Result<Duration, Error> {
         match self
             .wait_listening(Duration::from_secs(args.start_timeout), ui)
             .await
@@ -87,7 +90,7 @@ impl Function {
             Err(why) => {
                 report_start_failure(self, &why, ui);
                 let _ = self.terminate().await;
-                Err(EXIT_ERROR)
+                Err(Error::quiet(error::Kind::Fatal))
             }
         }
     }

@@ -264,8 +264,8 @@ pub(crate) fn heading(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::args::ColorChoice;
     use crate::logs::Stream;
-    use crate::ui::ColorChoice;
 
     fn tracker() -> (Arc<Tracker>, Arc<Mutex<Vec<String>>>) {
         let said = Arc::new(Mutex::new(Vec::new()));

@@ -7,7 +7,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use http::{HeaderMap, HeaderName, HeaderValue};
 
-use crate::FunctionArgs;
+use crate::args::FunctionArgs;
 use crate::config::FunctionConfig;
 
 /// A fake STS access key id: recognisable, never valid.

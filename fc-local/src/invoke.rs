@@ -3,44 +3,23 @@
 use std::io::Write;
 use std::sync::Arc;
 
+use crate::args::InvokeArgs;
 use crate::client::{self, Conn, Reply};
+use crate::error::Error;
+use crate::error::Kind::{Failed, Fatal};
 use crate::function::Function;
 use crate::group::{Tracker, heading};
 use crate::identity;
 use crate::logs::Logs;
 use crate::marker::Kind;
 use crate::ui::{self, Style, Ui};
-use crate::{EXIT_ERROR, EXIT_FAILED, EventArgs, FunctionArgs};
 
-#[derive(Debug, clap::Args)]
-pub(crate) struct Args {
-    #[command(flatten)]
-    event: EventArgs,
-    /// Send `/initialize` first, as FC does for a function configured with an
-    /// initializer (sent anyway when the s.yaml configures one)
-    #[arg(long)]
-    initializer: bool,
-    /// Invoke the function deployed on FC (InvokeFunction, with its log tail) instead
-    /// of running it here
-    #[arg(long)]
-    remote: bool,
-    /// With --remote: the version or alias to invoke (InvokeFunction's qualifier)
-    #[arg(long, value_name = "VERSION|ALIAS", requires = "remote")]
-    qualifier: Option<String>,
-    #[command(flatten)]
-    access: crate::cloud::Access,
-    #[command(flatten)]
-    function: FunctionArgs,
-}
-
-pub(crate) async fn run(args: Args, ui: Arc<Ui>) -> u8 {
-    let event = match args.event.read() {
-        Ok(event) => event.unwrap_or_default(),
-        Err(e) => {
-            ui.say(&format!("fc-local: {e}"));
-            return EXIT_ERROR;
-        }
-    };
+pub(crate) async fn run(args: InvokeArgs, ui: Arc<Ui>) -> Result<(), Error> {
+    let event = args
+        .event
+        .read()
+        .map_err(|e| Error::fatal(format!("fc-local: {e}")).plain())?
+        .unwrap_or_default();
     if args.remote {
         let remote = crate::cloud::invoke::Remote {
             access: &args.access,
@@ -53,19 +32,15 @@ pub(crate) async fn run(args: Args, ui: Arc<Ui>) -> u8 {
     }
     let access = &args.access;
     if access.endpoint.is_some() || access.profile.is_some() || access.resource.is_some() {
-        ui.say("fc-local: --endpoint, --profile and --resource go with --remote");
-        return EXIT_ERROR;
+        return Err(Error::fatal(
+            "fc-local: --endpoint, --profile and --resource go with --remote",
+        )
+        .plain());
     }
     let logs = Logs::new();
     let tracker = Tracker::follow(&logs, Arc::clone(&ui));
-    let mut function = match Function::start(&args.function, logs, &ui) {
-        Ok(function) => function,
-        Err(code) => return code,
-    };
-    let waited = match function.listening(&args.function, &ui).await {
-        Ok(waited) => waited,
-        Err(code) => return code,
-    };
+    let mut function = Function::start(&args.function, logs, &ui)?;
+    let waited = function.listening(&args.function, &ui).await?;
     ui.say(&ui.paint(
         Style::Dim,
         &format!(
@@ -76,23 +51,24 @@ pub(crate) async fn run(args: Args, ui: Arc<Ui>) -> u8 {
             ui::duration(waited)
         ),
     ));
-    let code = attempt(&function, &args, event, &ui, &tracker).await;
+    let result = attempt(&function, &args, event, &ui, &tracker).await;
     function.stop(&ui, &tracker).await;
-    code
+    result
 }
 
 async fn attempt(
     function: &Function,
-    args: &Args,
+    args: &InvokeArgs,
     event: Vec<u8>,
     ui: &Ui,
     tracker: &Arc<Tracker>,
-) -> u8 {
+) -> Result<(), Error> {
+    // Errors are said here, before the function's stop is.
     let mut conn = match Conn::connect(function.addr).await {
         Ok(conn) => conn,
         Err(e) => {
             ui.say(&ui.paint(Style::Red, &format!("fc-local: {e}")));
-            return EXIT_ERROR;
+            return Err(Error::quiet(Fatal));
         }
     };
 
@@ -115,14 +91,14 @@ async fn attempt(
             if let Ok(reply) = &result {
                 print_body(&reply.body);
             }
-            return EXIT_FAILED;
+            return Err(Error::quiet(Failed));
         }
         if !conn.ready().await {
             conn = match Conn::connect(function.addr).await {
                 Ok(conn) => conn,
                 Err(e) => {
                     ui.say(&ui.paint(Style::Red, &format!("fc-local: {e}")));
-                    return EXIT_ERROR;
+                    return Err(Error::quiet(Fatal));
                 }
             };
         }
@@ -132,7 +108,7 @@ async fn attempt(
         .health_check_at_start(&function.requests, function.addr, ui)
         .await
     {
-        return EXIT_FAILED;
+        return Err(Error::quiet(Failed));
     }
 
     let id = identity::request_id();
@@ -146,9 +122,14 @@ async fn attempt(
     match result {
         Ok(reply) => {
             print_body(&reply.body);
-            if reply.succeeded() { 0 } else { EXIT_FAILED }
+            if reply.succeeded() {
+                Ok(())
+            } else {
+                Err(Error::quiet(Failed))
+            }
         }
-        Err(_) => EXIT_FAILED,
+        // Its heading said why.
+        Err(_) => Err(Error::quiet(Failed)),
     }
 }
 

@@ -4,18 +4,8 @@
 use std::io::{IsTerminal, Write};
 use std::sync::Mutex;
 
+use crate::args::ColorChoice;
 use crate::logs::{Line, Stream};
-
-/// `--color`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub(crate) enum ColorChoice {
-    /// Colours when the output is a terminal and `NO_COLOR` is unset.
-    Auto,
-    /// Colours always.
-    Always,
-    /// No colours.
-    Never,
-}
 
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Style {

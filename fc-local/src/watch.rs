@@ -19,17 +19,18 @@ use notify_debouncer_full::{DebounceEventResult, new_debouncer};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+use crate::args::{FunctionArgs, ServeArgs};
+use crate::error::Error;
 use crate::function::Function;
 use crate::group::Tracker;
 use crate::logs::Logs;
 use crate::serve::{self, Door};
 use crate::ui::{self, Style, Ui};
-use crate::{EXIT_ERROR, FunctionArgs};
 
 /// How long file events settle before a rebuild.
 const DEBOUNCE: Duration = Duration::from_millis(300);
 
-pub(crate) async fn run(mut args: serve::Args, ui: Arc<Ui>) -> u8 {
+pub(crate) async fn run(mut args: ServeArgs, ui: Arc<Ui>) -> Result<(), Error> {
     if args.function.command.is_empty() {
         args.function.command = ["cargo", "run", "-q"].map(str::to_owned).to_vec();
     }
@@ -50,19 +51,12 @@ pub(crate) async fn run(mut args: serve::Args, ui: Arc<Ui>) -> u8 {
         }
     }) {
         Ok(debouncer) => debouncer,
-        Err(e) => {
-            ui.say(&ui.paint(Style::Red, &format!("fc-local: cannot watch files: {e}")));
-            return EXIT_ERROR;
-        }
+        Err(e) => return Err(Error::fatal(format!("fc-local: cannot watch files: {e}"))),
     };
     for path in &watched {
-        if let Err(e) = debouncer.watch(path, RecursiveMode::Recursive) {
-            ui.say(&ui.paint(
-                Style::Red,
-                &format!("fc-local: cannot watch {}: {e}", path.display()),
-            ));
-            return EXIT_ERROR;
-        }
+        debouncer
+            .watch(path, RecursiveMode::Recursive)
+            .map_err(|e| Error::fatal(format!("fc-local: cannot watch {}: {e}", path.display())))?;
     }
     ui.say(&ui.paint(
         Style::Dim,
@@ -77,10 +71,7 @@ pub(crate) async fn run(mut args: serve::Args, ui: Arc<Ui>) -> u8 {
         ),
     ));
 
-    let (listener, local) = match serve::bind(args.port, &ui).await {
-        Ok(bound) => bound,
-        Err(code) => return code,
-    };
+    let (listener, local) = serve::bind(args.port).await?;
     let tracker = Tracker::follow(&Logs::new(), Arc::clone(&ui));
     // The function's name as each start will give it (from a flag or its s.yaml).
     let base_path = args.base_path.then(|| {
@@ -178,16 +169,19 @@ pub(crate) async fn run(mut args: serve::Args, ui: Arc<Ui>) -> u8 {
     if let Some(function) = function.as_mut() {
         function.stop(&ui, &tracker).await;
     }
-    0
+    Ok(())
 }
 
 /// Starts the function with fresh logs grouped by `tracker`; None when it did not
-/// start (said why).
+/// start (said why: watch goes on).
 async fn start(args: &FunctionArgs, tracker: &Arc<Tracker>, ui: &Ui) -> Option<Function> {
     let logs = Logs::new();
     tracker.attach(&logs);
-    let mut function = Function::start(args, logs, ui).ok()?;
-    function.listening(args, ui).await.ok()?;
+    let started = match Function::start(args, logs, ui) {
+        Ok(mut function) => function.listening(args, ui).await.map(|_| function),
+        Err(error) => Err(error),
+    };
+    let function = started.map_err(|error| error.show(ui)).ok()?;
     if !function
         .emulation
         .health_check_at_start(&function.requests, function.addr, ui)

@@ -22,14 +22,15 @@ use std::time::Duration;
 
 use ::http::{HeaderMap, Method, Request};
 
+use crate::args::CheckArgs;
 use crate::client::{self, Body, Conn, Reply};
+use crate::error::{self, Error};
 use crate::function::Function;
 use crate::identity::{self, Control};
 use crate::logs::Logs;
 use crate::marker::Kind;
 use crate::request::Requests;
 use crate::ui::{Style, Ui};
-use crate::{EXIT_ERROR, EXIT_FAILED, EventArgs, FunctionArgs};
 
 /// How long a single check request may take.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -37,58 +38,6 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 const LINE_GRACE: Duration = Duration::from_secs(3);
 /// How long an invocation may wait while others are still arriving.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(3);
-
-#[derive(Debug, clap::Args)]
-pub(crate) struct Args {
-    /// Check an HTTP function (requests with `x-fc-control-path: /http-invoke`)
-    /// instead of an event function
-    #[arg(long)]
-    http: bool,
-    /// The event: one the function succeeds on.
-    #[command(flatten)]
-    event: EventArgs,
-    /// An event the function fails on [default: a body that is not JSON]
-    #[arg(long, value_name = "TEXT")]
-    fail_data: Option<String>,
-    /// An event during which the function sleeps a while (a few hundred ms): the
-    /// concurrency check then times parallel invocations against one [default: the
-    /// concurrency check holds requests open instead]
-    #[arg(long, value_name = "TEXT")]
-    sleep_data: Option<String>,
-    /// HTTP mode: the path (and query) of a request the app answers
-    #[arg(long, value_name = "PATH", default_value = "/")]
-    path: String,
-    /// HTTP mode: a path prefix under which the app answers with the request it got
-    /// (method, path, query and body in its response body), to check passthrough
-    #[arg(long, value_name = "PATH")]
-    echo_path: Option<String>,
-    /// HTTP mode: a path whose request sleeps a while, for the concurrency check
-    #[arg(long, value_name = "PATH")]
-    sleep_path: Option<String>,
-    /// HTTP mode: a path where the app accepts a WebSocket and answers a text message
-    /// [default: no websocket check]
-    #[arg(long, value_name = "PATH")]
-    websocket_path: Option<String>,
-    /// HTTP mode: the health-check path FC probes [default: s.yaml's
-    /// healthCheckConfig.httpGetUrl, else no health check]
-    #[arg(long, value_name = "PATH")]
-    health_path: Option<String>,
-    /// How many invocations the concurrency check sends at once
-    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(2..=200))]
-    parallel: u16,
-    /// How long the keep-alive check leaves its connection idle, in seconds
-    #[arg(long, value_name = "S", default_value = "1", value_parser = parse_seconds)]
-    idle: Duration,
-    /// Do not send `/initialize` (a function configured without an initializer; with an
-    /// s.yaml, it is sent only when one is configured)
-    #[arg(long)]
-    no_initialize: bool,
-    /// Show the function's output as it comes
-    #[arg(short, long)]
-    verbose: bool,
-    #[command(flatten)]
-    function: FunctionArgs,
-}
 
 /// A check's verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,23 +50,18 @@ enum Verdict {
 /// What a check found: its verdict and why.
 type Outcome = (Verdict, String);
 
-pub(crate) async fn run(args: Args, ui: Arc<Ui>) -> u8 {
-    let event = match args.event.read() {
-        Ok(event) => event.unwrap_or_else(|| b"{}".to_vec()),
-        Err(e) => {
-            ui.say(&format!("fc-local: {e}"));
-            return EXIT_ERROR;
-        }
-    };
+pub(crate) async fn run(args: CheckArgs, ui: Arc<Ui>) -> Result<(), Error> {
+    let event = args
+        .event
+        .read()
+        .map_err(|e| Error::fatal(format!("fc-local: {e}")).plain())?
+        .unwrap_or_else(|| b"{}".to_vec());
     let logs = Logs::new();
     if args.verbose {
         let ui = Arc::clone(&ui);
         logs.set_sink(move |line| ui.say(&ui.function_line("  | ", line)));
     }
-    let mut function = match Function::start(&args.function, Arc::clone(&logs), &ui) {
-        Ok(function) => function,
-        Err(code) => return code,
-    };
+    let mut function = Function::start(&args.function, Arc::clone(&logs), &ui)?;
     ui.say(&format!(
         "fc-local check: `{}` ({} function, port {})",
         function.program,
@@ -232,14 +176,6 @@ pub(crate) async fn run(args: Args, ui: Arc<Ui>) -> u8 {
     report.summary()
 }
 
-/// Seconds, as a duration: `0.3`, `2`.
-fn parse_seconds(text: &str) -> Result<Duration, String> {
-    match text.parse::<f64>() {
-        Ok(s) if s.is_finite() && (0.0..=900.0).contains(&s) => Ok(Duration::from_secs_f64(s)),
-        _ => Err(format!("`{text}` is not a number of seconds from 0 to 900")),
-    }
-}
-
 /// One line per check on stdout, and the tally.
 struct Report {
     ui: Arc<Ui>,
@@ -267,15 +203,19 @@ impl Report {
         ));
     }
 
-    /// `11 passed, 0 failed, 0 skipped`, and the exit code.
-    fn summary(&self) -> u8 {
+    /// `11 passed, 0 failed, 0 skipped`; a failure when a check failed.
+    fn summary(&self) -> Result<(), Error> {
         let [pass, fail, skip] = self.counts;
         let style = if fail > 0 { Style::Red } else { Style::Green };
         self.ui.out(&self.ui.paint_out(
             style,
             &format!("{pass} passed, {fail} failed, {skip} skipped"),
         ));
-        if fail > 0 { EXIT_FAILED } else { 0 }
+        if fail > 0 {
+            Err(Error::quiet(error::Kind::Failed))
+        } else {
+            Ok(())
+        }
     }
 }
 

@@ -8,26 +8,28 @@ use std::time::Instant;
 use base64::Engine;
 use http::Method;
 
+use super::Resource;
 use super::api::{Call, Failure};
-use super::{Access, Resource};
+use crate::args::AccessArgs;
+use crate::error::{self, Error};
 use crate::group::Tracker;
 use crate::logs::{Line, Logs, Stream};
 use crate::marker::Kind;
 use crate::ui::{self, Style, Ui};
-use crate::{EXIT_ERROR, EXIT_FAILED};
 
 /// What `invoke --remote` needs beyond the event.
 #[derive(Debug)]
 pub(crate) struct Remote<'a> {
-    pub(crate) access: &'a Access,
+    pub(crate) access: &'a AccessArgs,
     pub(crate) qualifier: Option<&'a str>,
     pub(crate) function_name: Option<&'a str>,
     pub(crate) region: Option<&'a str>,
     pub(crate) config: Option<&'a std::path::Path>,
 }
 
-pub(crate) async fn run(remote: Remote<'_>, event: Vec<u8>, ui: Arc<Ui>) -> u8 {
-    let say_error = |e: &str| ui.say(&ui.paint(Style::Red, &format!("fc-local invoke: {e}")));
+pub(crate) async fn run(remote: Remote<'_>, event: Vec<u8>, ui: Arc<Ui>) -> Result<(), Error> {
+    let fatal = |e: String| Error::fatal(format!("fc-local invoke: {e}"));
+    let failed = |e: String| Error::failed(format!("fc-local invoke: {e}"));
     let resource = match (remote.config, remote.function_name) {
         // A function named on the command line needs no s.yaml, but takes its
         // region from one when there is one.
@@ -41,28 +43,12 @@ pub(crate) async fn run(remote: Remote<'_>, event: Vec<u8>, ui: Arc<Ui>) -> u8 {
                 props: yaml_rust2::Yaml::Null,
             }
         }
-        _ => match Resource::load(remote.config, remote.access.resource.as_deref()) {
-            Ok(resource) => resource,
-            Err(e) => {
-                say_error(&e);
-                return EXIT_ERROR;
-            }
-        },
+        _ => Resource::load(remote.config, remote.access.resource.as_deref()).map_err(fatal)?,
     };
-    let name = match resource.function_name(remote.function_name) {
-        Ok(name) => name,
-        Err(e) => {
-            say_error(&e);
-            return EXIT_ERROR;
-        }
-    };
-    let (client, _) = match super::connect(remote.access, remote.region, &resource) {
-        Ok(connected) => connected,
-        Err(e) => {
-            say_error(&e);
-            return EXIT_ERROR;
-        }
-    };
+    let name = resource
+        .function_name(remote.function_name)
+        .map_err(fatal)?;
+    let (client, _) = super::connect(remote.access, remote.region, &resource).map_err(fatal)?;
     let mut call = Call::new(
         "InvokeFunction",
         Method::POST,
@@ -79,19 +65,12 @@ pub(crate) async fn run(remote: Remote<'_>, event: Vec<u8>, ui: Arc<Ui>) -> u8 {
     call.body = Some(("application/octet-stream", event.into()));
 
     let started = Instant::now();
-    let answer = match client.send_once(&call).await {
-        Ok(answer) => answer,
-        Err(e) => {
-            say_error(&e);
-            return EXIT_FAILED;
-        }
-    };
+    let answer = client.send_once(&call).await.map_err(failed)?;
     let elapsed = started.elapsed();
     let error_type = answer.header("x-fc-error-type").map(str::to_owned);
     if !answer.status.is_success() && error_type.is_none() {
         // The platform refused the call itself (signature, permissions, no function).
-        say_error(&Failure::from_answer_pub(&answer).to_string());
-        return EXIT_FAILED;
+        return Err(failed(Failure::from_answer_pub(&answer).to_string()));
     }
     let request_id = answer
         .header("x-fc-request-id")
@@ -141,5 +120,9 @@ pub(crate) async fn run(remote: Remote<'_>, event: Vec<u8>, ui: Arc<Ui>) -> u8 {
         ui.say(&ui.paint(Style::Dim, "│ (no x-fc-log-result in FC's answer)"));
     }
     crate::invoke::print_body(&answer.body);
-    if error_type.is_some() { EXIT_FAILED } else { 0 }
+    match error_type {
+        // Its heading said so.
+        Some(_) => Err(Error::quiet(error::Kind::Failed)),
+        None => Ok(()),
+    }
 }

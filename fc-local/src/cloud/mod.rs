@@ -13,23 +13,7 @@ use std::path::{Path, PathBuf};
 
 use yaml_rust2::{Yaml, YamlLoader};
 
-/// Where and as whom: what `deploy` and `invoke --remote` share.
-#[derive(Debug, Clone, clap::Args)]
-pub(crate) struct Access {
-    /// FC's API endpoint, an http:// or https:// URL [default: FC's public endpoint of
-    /// the region, fcv3.REGION.aliyuncs.com over HTTPS]
-    #[arg(long, value_name = "URL")]
-    pub(crate) endpoint: Option<String>,
-    /// The aliyun CLI profile (~/.aliyun/config.json) whose AccessKey to use [default:
-    /// ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET/SECURITY_TOKEN, else the CLI's current
-    /// profile]
-    #[arg(long, value_name = "NAME")]
-    pub(crate) profile: Option<String>,
-    /// The s.yaml resource (a key under `resources`) when there are several fc3 ones
-    /// [default: the only one]
-    #[arg(long, value_name = "NAME")]
-    pub(crate) resource: Option<String>,
-}
+use crate::args::AccessArgs;
 
 /// One `fc3` resource of an s.yaml.
 #[derive(Debug, Clone)]
@@ -135,7 +119,7 @@ impl Resource {
 /// first (none stops everything), then the region (flag, `props.region`, the
 /// profile's) unless an endpoint is given.
 pub(crate) fn connect(
-    access: &Access,
+    access: &AccessArgs,
     region: Option<&str>,
     resource: &Resource,
 ) -> Result<(api::Client, String), String> {

@@ -4,60 +4,23 @@
 //! `Dockerfile`, `.gitignore`, `.dockerignore` and a README. [`template`] holds the
 //! files; this module checks the name, writes them and says what to do next.
 
-mod template;
+pub(crate) mod template;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use clap::builder::PossibleValuesParser;
-
-use crate::EXIT_ERROR;
+use crate::args::NewArgs;
+use crate::error::Error;
 use crate::ui::{Style, Ui};
 use template::{Crate, FcSource, Kind};
 
-#[derive(Debug, clap::Args)]
-pub(crate) struct Args {
-    /// The directory to create; its last component is the crate's name, which is also
-    /// the binary's and the FC function's
-    #[arg(value_name = "PATH")]
-    path: PathBuf,
-    /// The crate's name [default: the directory's name]
-    #[arg(long, value_name = "NAME")]
-    name: Option<String>,
-    /// An HTTP function: an axum app, with FC's health check answered
-    #[arg(long, conflicts_with = "event")]
-    http: bool,
-    /// A function for this trigger, taking its typed event (`fc-local examples` shows
-    /// each trigger's payload)
-    #[arg(long, value_name = "TRIGGER", value_parser = PossibleValuesParser::new(template::TRIGGERS.iter().map(|t| t.name())))]
-    event: Option<String>,
-    /// A custom container: the Dockerfile is the entry, s.yaml has
-    /// customContainerConfig (default: a code package for custom.debian12)
-    #[arg(long)]
-    container: bool,
-    /// Take fc from this local checkout (the directory of fc-rs's Cargo.toml) instead
-    /// of crates.io
-    #[arg(long, value_name = "DIR", conflicts_with = "fc_git")]
-    fc_path: Option<PathBuf>,
-    /// Take fc from this git repository instead of crates.io
-    #[arg(long, value_name = "URL")]
-    fc_git: Option<String>,
-}
-
-pub(crate) fn run(args: &Args, ui: &Ui) -> u8 {
-    match create(args) {
-        Ok(krate) => {
-            next_steps(&krate, &args.path, ui);
-            0
-        }
-        Err(e) => {
-            ui.say(&ui.paint(Style::Red, &format!("fc-local new: {e}")));
-            EXIT_ERROR
-        }
-    }
+pub(crate) fn run(args: &NewArgs, ui: &Ui) -> Result<(), Error> {
+    let krate = create(args).map_err(|e| Error::fatal(format!("fc-local new: {e}")))?;
+    next_steps(&krate, &args.path, ui);
+    Ok(())
 }
 
 /// Writes the crate; nothing is left behind when it fails.
-fn create(args: &Args) -> Result<Crate, String> {
+fn create(args: &NewArgs) -> Result<Crate, String> {
     let name = match &args.name {
         Some(name) => name.clone(),
         None => args

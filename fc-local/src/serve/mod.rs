@@ -10,12 +10,11 @@
 //!   without FC's reserved headers; bodies stream both ways. With `--base-path`, the
 //!   front door answers under FC 2.0's default-domain prefix
 //!   `/2016-08-15/proxy/<service>/<function>/` and says so in `x-fc-base-path`.
-//!   A WebSocket upgrade is forwarded both ways ([`upgrade`]); a client speaking
+//!   A WebSocket upgrade is forwarded both ways ([`door`]); a client speaking
 //!   HTTP/2 with prior knowledge (h2c, as gRPC clients do) reaches the function over
 //!   one h2c connection, as FC's gateway reaches it for gRPC.
 
 mod door;
-mod upgrade;
 
 pub(crate) use door::Door;
 
@@ -28,51 +27,22 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use tokio::net::TcpListener;
 
+use crate::args::ServeArgs;
+use crate::error::{Error, Kind};
 use crate::function::Function;
 use crate::group::Tracker;
 use crate::logs::Logs;
 use crate::ui::{Style, Ui};
-use crate::{EXIT_ERROR, EXIT_FAILED, FunctionArgs};
 
 /// The service name in FC 2.0's base path and `x-fc-service-name`.
 const SERVICE: &str = "fc-local";
 
-#[derive(Debug, clap::Args)]
-pub(crate) struct Args {
-    /// The front door's port on 127.0.0.1 (0: any free port)
-    #[arg(long, default_value_t = 9000)]
-    pub(crate) port: u16,
-    /// HTTP mode: forward every request as an HTTP invocation
-    /// (`x-fc-control-path: /http-invoke`) instead of POST bodies as events
-    #[arg(long)]
-    pub(crate) http: bool,
-    /// Serve under FC 2.0's default-domain prefix `/2016-08-15/proxy/fc-local/<function>/`
-    /// and send it in `x-fc-base-path`
-    #[arg(long, requires = "http")]
-    pub(crate) base_path: bool,
-    /// Send `/initialize` before the first request (again after a failure), as FC
-    /// does for a function configured with an initializer (sent anyway when the
-    /// s.yaml configures one)
-    #[arg(long)]
-    pub(crate) initializer: bool,
-    #[command(flatten)]
-    pub(crate) function: FunctionArgs,
-}
-
-pub(crate) async fn run(args: Args, ui: Arc<Ui>) -> u8 {
-    let (listener, local) = match bind(args.port, &ui).await {
-        Ok(bound) => bound,
-        Err(code) => return code,
-    };
+pub(crate) async fn run(args: ServeArgs, ui: Arc<Ui>) -> Result<(), Error> {
+    let (listener, local) = bind(args.port).await?;
     let logs = Logs::new();
     let tracker = Tracker::follow(&logs, Arc::clone(&ui));
-    let mut function = match Function::start(&args.function, logs, &ui) {
-        Ok(function) => function,
-        Err(code) => return code,
-    };
-    if let Err(code) = function.listening(&args.function, &ui).await {
-        return code;
-    }
+    let mut function = Function::start(&args.function, logs, &ui)?;
+    function.listening(&args.function, &ui).await?;
     let base_path = args
         .base_path
         .then(|| base_path(&function.requests.identity().function_name));
@@ -83,12 +53,13 @@ pub(crate) async fn run(args: Args, ui: Arc<Ui>) -> u8 {
         .health_check_at_start(&function.requests, function.addr, &ui)
         .await
     {
+        // The health check said why.
         function.stop(&ui, &tracker).await;
-        return EXIT_ERROR;
+        return Err(Error::quiet(Kind::Fatal));
     }
     announce(&ui, &function.program, local, &door);
 
-    let code = accept_loop(&listener, &door, &mut function, &ui).await;
+    let result = accept_loop(&listener, &door, &mut function, &ui).await;
     drop(listener);
     function.emulation.warn_disagreements(
         &function.logs.snapshot(),
@@ -96,7 +67,7 @@ pub(crate) async fn run(args: Args, ui: Arc<Ui>) -> u8 {
         &ui,
     );
     function.stop(&ui, &tracker).await;
-    code
+    result
 }
 
 /// FC 2.0's default-domain prefix for `function_name`.
@@ -105,22 +76,14 @@ pub(crate) fn base_path(function_name: &str) -> String {
 }
 
 /// The front door's listener on 127.0.0.1:`port`, and its address.
-pub(crate) async fn bind(port: u16, ui: &Ui) -> Result<(TcpListener, SocketAddr), u8> {
-    match TcpListener::bind((Ipv4Addr::LOCALHOST, port)).await {
-        Ok(listener) => {
-            let local = listener
-                .local_addr()
-                .unwrap_or_else(|_| SocketAddr::from((Ipv4Addr::LOCALHOST, port)));
-            Ok((listener, local))
-        }
-        Err(e) => {
-            ui.say(&ui.paint(
-                Style::Red,
-                &format!("fc-local: cannot listen on 127.0.0.1:{port}: {e}"),
-            ));
-            Err(EXIT_ERROR)
-        }
-    }
+pub(crate) async fn bind(port: u16) -> Result<(TcpListener, SocketAddr), Error> {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port))
+        .await
+        .map_err(|e| Error::fatal(format!("fc-local: cannot listen on 127.0.0.1:{port}: {e}")))?;
+    let local = listener
+        .local_addr()
+        .unwrap_or_else(|_| SocketAddr::from((Ipv4Addr::LOCALHOST, port)));
+    Ok((listener, local))
 }
 
 /// `fc-local: serving `…` at http://127.0.0.1:9000/ (event mode: …); Ctrl-C stops it`.
@@ -142,7 +105,7 @@ async fn accept_loop(
     door: &Arc<Door>,
     function: &mut Function,
     ui: &Ui,
-) -> u8 {
+) -> Result<(), Error> {
     let mut shutdown = std::pin::pin!(shutdown_signal());
     let mut tick = tokio::time::interval(Duration::from_millis(250));
     loop {
@@ -156,12 +119,13 @@ async fn accept_loop(
             }
             () = &mut shutdown => {
                 ui.say(&ui.paint(Style::Dim, "fc-local: stopping the function"));
-                return 0;
+                return Ok(());
             }
             _ = tick.tick() => {
                 if let Some(status) = function.exited() {
+                    // Said now: stopping it says more.
                     ui.say(&ui.paint(Style::Red, &format!("fc-local: the function exited ({status})")));
-                    return EXIT_FAILED;
+                    return Err(Error::quiet(Kind::Failed));
                 }
             }
         }

@@ -3,14 +3,50 @@
 //! `101` comes back, then bytes flow both ways until either side closes, or until the
 //! function's timeout, when FC closes the socket (the client sees close code 1006).
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use http::HeaderMap;
+use bytes::Bytes;
 use http::header::{CONNECTION, HeaderValue, UPGRADE};
+use http::{HeaderMap, Response};
+use hyper::body::Incoming;
 use hyper::upgrade::OnUpgrade;
 use hyper_util::rt::TokioIo;
 
+use super::http::Invocation;
+use super::instance::Instance;
+use super::{Door, headers};
+use crate::client::{self, Body};
 use crate::ui::{self, Style, Ui};
+
+impl Door {
+    /// The function switched protocols (`101`): the client gets the 101 as the
+    /// function sent it (its `Connection`, `Upgrade` and `Sec-WebSocket-*` included,
+    /// FC's own headers removed), then bytes flow both ways until either side closes
+    /// or the function's timeout, as on FC. The socket is one invocation: its log is
+    /// shown, and its concurrency slot held, until it ends.
+    pub(super) fn switch(
+        self: &Arc<Self>,
+        instance: &Arc<Instance>,
+        response: Response<Incoming>,
+        sides: (OnUpgrade, OnUpgrade),
+        invocation: Invocation,
+    ) -> Response<Body> {
+        let (mut parts, _) = response.into_parts();
+        headers::switch_to_client(&mut parts.headers, &invocation.id);
+        let door = Arc::clone(self);
+        let busy = Arc::clone(instance);
+        let deadline = Duration::from_secs(instance.requests.identity().timeout_s);
+        tokio::spawn(async move {
+            let ended = pipe(sides.0, sides.1, deadline).await;
+            let Invocation { id, label, slot } = invocation;
+            drop((slot, busy));
+            let heading = heading(&door.ui, &label, &id, &ended);
+            drop(door.tracker.close(&id, heading));
+        });
+        Response::from_parts(parts, client::full(Bytes::new()))
+    }
+}
 
 /// The protocol a request asks to switch to (`Upgrade`), when its `Connection`
 /// names `upgrade`.
@@ -30,7 +66,7 @@ pub(super) fn requested(headers: &HeaderMap) -> Option<HeaderValue> {
 
 /// How a forwarded socket ended.
 #[derive(Debug)]
-pub(super) struct Ended {
+struct Ended {
     how: How,
     lasted: Duration,
 }
@@ -47,7 +83,7 @@ enum How {
 
 /// Carries bytes between the client's side and the function's side of a switched
 /// connection until both have closed, at most `deadline`.
-pub(super) async fn pipe(client: OnUpgrade, function: OnUpgrade, deadline: Duration) -> Ended {
+async fn pipe(client: OnUpgrade, function: OnUpgrade, deadline: Duration) -> Ended {
     let start = Instant::now();
     let ended = |how| Ended {
         how,
@@ -68,7 +104,7 @@ pub(super) async fn pipe(client: OnUpgrade, function: OnUpgrade, deadline: Durat
 }
 
 /// `GET /ws 1-… WebSocket closed · 3.10 s · 12 B in, 12 B out`.
-pub(super) fn heading(ui: &Ui, label: &str, id: &str, ended: &Ended) -> String {
+fn heading(ui: &Ui, label: &str, id: &str, ended: &Ended) -> String {
     let lasted = ui::duration(ended.lasted);
     let (style, what, detail) = match &ended.how {
         How::Closed { sent, received } => (
