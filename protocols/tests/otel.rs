@@ -21,149 +21,18 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, LazyLock, Mutex, OnceLock, mpsc};
 use std::time::Duration;
 
-use axum::body::Bytes;
 use common::{Client, Req, Resp};
-use opentelemetry_proto::tonic::collector::trace::v1::{
-    ExportTraceServiceRequest, ExportTraceServiceResponse,
-};
-use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value};
-use opentelemetry_proto::tonic::trace::v1::{Span, span, status};
-use prost::Message;
+use opentelemetry_proto::tonic::common::v1::any_value;
+use opentelemetry_proto::tonic::trace::v1::{span, status};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tracing::Instrument;
 use tracing_subscriber::layer::{Layer, SubscriberExt};
 
-/// One span as received, with its resource's attributes.
-#[derive(Clone, Debug)]
-struct Received {
-    resource: Vec<KeyValue>,
-    span: Span,
-}
+#[path = "otel/receiver.rs"]
+mod receiver;
 
-impl Received {
-    fn attr(&self, key: &str) -> Option<any_value::Value> {
-        attr(&self.span.attributes, key)
-    }
-
-    fn resource_attr(&self, key: &str) -> Option<any_value::Value> {
-        attr(&self.resource, key)
-    }
-
-    fn trace_id(&self) -> String {
-        hex(&self.span.trace_id)
-    }
-
-    fn span_id(&self) -> String {
-        hex(&self.span.span_id)
-    }
-
-    fn parent_span_id(&self) -> String {
-        hex(&self.span.parent_span_id)
-    }
-}
-
-fn attr(attributes: &[KeyValue], key: &str) -> Option<any_value::Value> {
-    attributes
-        .iter()
-        .find(|kv| kv.key == key)
-        .and_then(|kv| kv.value.clone())
-        .and_then(|AnyValue { value }| value)
-}
-
-fn string(value: &str) -> Option<any_value::Value> {
-    Some(any_value::Value::StringValue(value.to_owned()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// A collector: every export request, decoded.
-#[derive(Clone, Default)]
-struct Receiver {
-    exports: Arc<Mutex<Vec<ExportTraceServiceRequest>>>,
-}
-
-impl Receiver {
-    async fn start(self) -> SocketAddr {
-        let exports = Arc::clone(&self.exports);
-        let app = axum::Router::new().route(
-            "/v1/traces",
-            axum::routing::post(
-                move |headers: axum::http::HeaderMap, body: Bytes| async move {
-                    assert_eq!(headers["content-type"], "application/x-protobuf");
-                    let request = ExportTraceServiceRequest::decode(body).expect("an OTLP export");
-                    exports.lock().unwrap().push(request);
-                    (
-                        [("content-type", "application/x-protobuf")],
-                        ExportTraceServiceResponse::default().encode_to_vec(),
-                    )
-                },
-            ),
-        );
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                let app = app.clone();
-                let service = hyper::service::service_fn(
-                    move |req: hyper::Request<hyper::body::Incoming>| {
-                        tower::ServiceExt::oneshot(app.clone(), req.map(axum::body::Body::new))
-                    },
-                );
-                tokio::spawn(
-                    hyper::server::conn::http1::Builder::new()
-                        .serve_connection(hyper_util::rt::TokioIo::new(stream), service),
-                );
-            }
-        });
-        addr
-    }
-
-    /// Every span received so far.
-    fn spans(&self) -> Vec<Received> {
-        let exports = self.exports.lock().unwrap();
-        let mut all = Vec::new();
-        for export in exports.iter() {
-            for resource_spans in &export.resource_spans {
-                let resource = resource_spans
-                    .resource
-                    .as_ref()
-                    .map(|r| r.attributes.clone())
-                    .unwrap_or_default();
-                for scope_spans in &resource_spans.scope_spans {
-                    for span in &scope_spans.spans {
-                        all.push(Received {
-                            resource: resource.clone(),
-                            span: span.clone(),
-                        });
-                    }
-                }
-            }
-        }
-        all
-    }
-
-    /// The invocation span of `request_id`, as received by now (never waited for:
-    /// fc exports before it answers).
-    fn invocation(&self, request_id: &str) -> Received {
-        let found: Vec<Received> = self
-            .spans()
-            .into_iter()
-            .filter(|s| s.attr("faas.invocation_id") == string(request_id))
-            .collect();
-        assert_eq!(found.len(), 1, "spans of {request_id}: {found:#?}");
-        found.into_iter().next().unwrap()
-    }
-
-    fn in_trace(&self, trace_id: &str) -> Vec<Received> {
-        self.spans()
-            .into_iter()
-            .filter(|s| s.trace_id() == trace_id)
-            .collect()
-    }
-}
+use receiver::{Receiver, string};
 
 /// The runtime every test runs on: the exporter's pooled connections live on it.
 static RUNTIME: LazyLock<tokio::runtime::Runtime> = LazyLock::new(|| {
