@@ -497,11 +497,33 @@ def candidates():
 # --- bench/run.sh --grpc: a gRPC call through fc against tonic's own server ----------
 
 GRPC_STREAMS = (1, 16, 200)
+H2LOAD_STREAMS = (16, 200)
 
 
 def grpc_client(client, port, *args):
     return subprocess.run([*NICE, "taskset", "-c", "1", client, str(port), *map(str, args)],
                           check=True, capture_output=True, text=True).stdout
+
+
+# helloworld.HelloRequest { name: "FC" } as one gRPC message: the 5-byte prefix
+# (uncompressed, length) and the protobuf (field 1, length-delimited, "FC").
+GRPC_HELLO = b"\x00\x00\x00\x00\x04" + b"\x0a\x02FC"
+
+
+def h2load(port, streams, body_file):
+    """nghttp2's h2load against the greeter: one connection, `streams` at once, for
+    DURATION; (calls/s, mean µs). An independent client: not tonic's."""
+    out = subprocess.run(
+        [*NICE, "taskset", "-c", "1", "h2load", "-c1", "-t1", f"-m{streams}",
+         f"-D{int(DURATION.rstrip('s'))}", "-d", body_file,
+         "-H", "content-type: application/grpc", "-H", "te: trailers",
+         f"http://127.0.0.1:{port}/helloworld.Greeter/SayHello"],
+        check=True, capture_output=True, text=True).stdout
+    rate = float(re.search(r"finished in [^,]+, ([\d.]+) req/s", out).group(1))
+    done = re.search(r"requests: \d+ total, \d+ started, (\d+) done, (\d+) succeeded", out)
+    assert done and done.group(1) == done.group(2), out
+    mean = to_us(re.search(r"time for request:\s+\S+\s+\S+\s+(\S+)", out).group(1))
+    return rate, mean
 
 
 def grpc_ir(path, client, calls):
@@ -519,6 +541,10 @@ def grpc():
     servers = {"fc": os.path.join(release, "grpc-fc"), "tonic": os.path.join(release, "grpc-tonic")}
     seconds = int(DURATION.rstrip("s"))
     runs = {name: {n: [] for n in GRPC_STREAMS} for name in servers}
+    h2 = {name: {n: [] for n in H2LOAD_STREAMS} for name in servers}
+    body_file = os.path.join(target_dir, "hello.grpc")
+    with open(body_file, "wb") as f:
+        f.write(GRPC_HELLO)
     loads = [load_average()]
     for i in range(ROUNDS):
         for name, path in servers.items():
@@ -531,6 +557,8 @@ def grpc():
                 for n in GRPC_STREAMS:
                     rate, p50, p99 = map(float, grpc_client(client, port, "load", n, seconds).split())
                     runs[name][n].append((rate, p50, p99))
+                for n in H2LOAD_STREAMS:
+                    h2[name][n].append(h2load(port, n, body_file))
             finally:
                 proc.kill()
                 proc.wait()
@@ -558,7 +586,17 @@ def grpc():
         lines.append(f"| calls/s, {streams} | {fc_rate:,.0f} | {tonic_rate:,.0f} | {fc_rate / tonic_rate:.2f} |")
         fc_p99, tonic_p99 = med("fc", n, 2), med("tonic", n, 2)
         lines.append(f"| p99 latency, {streams} | {fc_p99:.0f} µs | {tonic_p99:.0f} µs | {fc_p99 / tonic_p99:.2f} |")
+    for n in H2LOAD_STREAMS:
+        fc_rate = statistics.median(r[0] for r in h2["fc"][n])
+        tonic_rate = statistics.median(r[0] for r in h2["tonic"][n])
+        lines.append(f"| h2load calls/s, {n} concurrent streams | {fc_rate:,.0f} | {tonic_rate:,.0f} | {fc_rate / tonic_rate:.2f} |")
+        fc_mean = statistics.median(r[1] for r in h2["fc"][n])
+        tonic_mean = statistics.median(r[1] for r in h2["tonic"][n])
+        lines.append(f"| h2load mean latency, {n} concurrent streams | {fc_mean:.0f} µs | {tonic_mean:.0f} µs | {fc_mean / tonic_mean:.2f} |")
     lines += [
+        "",
+        "h2load is nghttp2's load generator (Debian's nghttp2-client): one connection, "
+        "the same SayHello message as a raw gRPC frame; it reports means, not percentiles.",
         "",
         f"Instructions: user-space, in the server, (Ir at 1100 sequential calls − Ir at 100) / 1000: "
         f"fc's per-stream overhead is {(ir['fc'] - ir['tonic']) / 1000:.1f} k instructions a call. "
@@ -568,7 +606,10 @@ def grpc():
 
 
 if __name__ == "__main__":
-    for tool in ["wrk", "taskset", "strip", "readelf", "valgrind", "cargo"]:
+    tools = ["wrk", "taskset", "strip", "readelf", "valgrind", "cargo"]
+    if sys.argv[1:] == ["--grpc"]:
+        tools.append("h2load")
+    for tool in tools:
         if shutil.which(tool) is None:
             sys.exit(f"bench: {tool} is missing (bench/run.sh installs wrk and valgrind)")
     raise_priority()

@@ -5,7 +5,8 @@
 #   bench/run.sh --candidates  the ways to build the deployed artifact, each built clean
 #   bench/run.sh --grpc        a gRPC unary call through fc against tonic's own server:
 #                              callgrind instructions per call, calls/s over one h2c
-#                              connection at 1, 16 and 200 streams (bench/grpc.md)
+#                              connection at 1, 16 and 200 streams, with tonic's client
+#                              and with nghttp2's h2load (bench/grpc.md)
 # BENCH_DURATION=5s, BENCH_ROUNDS=3, BENCH_COLD_STARTS=20 by default;
 # BENCH_REUSE_BUILDS=1 measures again the binaries of the last --candidates run.
 set -euo pipefail
@@ -15,6 +16,7 @@ command -v wrk >/dev/null || need+=(wrk)
 command -v valgrind >/dev/null || need+=(valgrind)
 command -v musl-gcc >/dev/null || need+=(musl-tools)
 command -v make >/dev/null || need+=(make)
+if [ "${1:-}" = --grpc ]; then command -v h2load >/dev/null || need+=(nghttp2-client); fi
 if [ ${#need[@]} -gt 0 ]; then
   echo "bench: installing ${need[*]}" >&2
   if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq "${need[@]}" >/dev/null
