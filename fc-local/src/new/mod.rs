@@ -189,9 +189,9 @@ fn next_steps(krate: &Crate, path: &Path, ui: &Ui) {
         path.display(),
     ));
     let deploy = if krate.container {
-        "docker build -t <image> . && docker push <image> && s deploy".to_owned()
+        "docker build -t <image> . && docker push <image> && fc-local deploy".to_owned()
     } else {
-        format!("fc-local package --bin {} && s deploy", krate.name)
+        "fc-local deploy".to_owned()
     };
     let mut steps = krate.commands();
     steps.push((deploy, "to FC: see README.md and s.yaml"));
