@@ -3,11 +3,12 @@
 //! was the only invocation running. Other lines are the instance's own and are shown
 //! as they come.
 //!
-//! A runtime that writes its log from a background thread (fc does) can print its
-//! startup lines after the first request is already on its way. So lines without an id
-//! that come before an invocation's Start marker are held: once the Start marker
-//! shows up they were the instance's, and are shown as such; if it never does (a
-//! runtime without markers), they were the invocation's.
+//! The function's lines are read on a thread of their own, and a runtime may write
+//! them from another (fc does while stdout is slow): startup lines can be read after
+//! the first request is already on its way. So lines without an id that come before
+//! an invocation's Start marker are held: once the Start marker shows up they were the
+//! instance's, and are shown as such; if it never does (a runtime without markers),
+//! they were the invocation's.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
