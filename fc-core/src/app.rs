@@ -370,6 +370,9 @@ fn install_subscriber(output: &Output) {
     let format = std::env::var("RUST_LOG_FORMAT").ok();
     let (format, format_problem) = log::Format::from_env(format.as_deref());
     let json = format == log::Format::Json;
+    if json {
+        log::stdout::report_in_json();
+    }
     let installed = tracing_subscriber::registry()
         .with(filter)
         .with((!json).then(|| log::layer(output.clone())))

@@ -285,7 +285,7 @@ impl Sink {
                 }
             }
             if state.queue.is_empty() {
-                report_drops(&mut batch, &mut state);
+                report_drops(&mut batch, &mut state, JSON_REPORT.load(Ordering::Relaxed));
             }
             state.writing = true;
             drop(state);
@@ -322,8 +322,17 @@ impl Sink {
     }
 }
 
-/// Appends, in FC's log format, how many lines were dropped since the last report.
-fn report_drops(batch: &mut Vec<u8>, state: &mut State) {
+/// The log lines are JSON objects (`RUST_LOG_FORMAT=json`): the drop report is one too.
+static JSON_REPORT: AtomicBool = AtomicBool::new(false);
+
+/// Writes the drop report as a JSON object, as the log lines around it are.
+pub(crate) fn report_in_json() {
+    JSON_REPORT.store(true, Ordering::Relaxed);
+}
+
+/// Appends, in the log's format (FC's, or JSON), how many lines were dropped since
+/// the last report.
+fn report_drops(batch: &mut Vec<u8>, state: &mut State, json: bool) {
     let (lines, markers) = (state.dropped_lines, state.dropped_markers);
     if lines == 0 && markers == 0 {
         return;
@@ -333,16 +342,27 @@ fn report_drops(batch: &mut Vec<u8>, state: &mut State) {
     let millis = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64);
-    let mut line = String::with_capacity(128);
-    let _ = super::time::write_utc_millis(&mut line, millis);
-    line.push_str(&format!(
-        " [WARN] fc dropped {lines} log lines while stdout was not being read"
-    ));
+    let mut time = String::with_capacity(24);
+    let _ = super::time::write_utc_millis(&mut time, millis);
+    let mut message = format!("fc dropped {lines} log lines while stdout was not being read");
     if markers != 0 {
-        line.push_str(&format!(", and {markers} FC marker lines"));
+        message.push_str(&format!(", and {markers} FC marker lines"));
     }
-    line.push('\n');
+    let line = if json {
+        serde_json::json!({
+            "time": time,
+            "level": "WARN",
+            "target": "fc",
+            "message": message,
+            "droppedLines": lines,
+            "droppedMarkers": markers,
+        })
+        .to_string()
+    } else {
+        format!("{time} [WARN] {message}")
+    };
     batch.extend_from_slice(line.as_bytes());
+    batch.push(b'\n');
 }
 
 /// `write_all` that waits out `WouldBlock` (fd 1 made non-blocking by someone else).
@@ -446,13 +466,34 @@ mod tests {
     }
 
     #[test]
+    fn the_drop_report_is_a_json_object_when_the_log_is_json() {
+        let mut state = State {
+            dropped_lines: 7,
+            ..State::default()
+        };
+        let mut batch = Vec::new();
+        report_drops(&mut batch, &mut state, true);
+        let line = String::from_utf8(batch).unwrap();
+        assert_eq!(line.matches('\n').count(), 1, "{line}");
+        let report: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(report["level"], "WARN");
+        assert_eq!(report["droppedLines"], 7);
+        assert_eq!(report["droppedMarkers"], 0);
+        assert_eq!(
+            report["message"],
+            "fc dropped 7 log lines while stdout was not being read"
+        );
+        assert!(report["time"].as_str().unwrap().ends_with('Z'));
+    }
+
+    #[test]
     fn the_drop_report_is_one_line_in_fcs_format() {
         let mut state = State {
             dropped_lines: 631,
             ..State::default()
         };
         let mut batch = Vec::new();
-        report_drops(&mut batch, &mut state);
+        report_drops(&mut batch, &mut state, false);
         let text = String::from_utf8(batch).unwrap();
         assert!(
             text.ends_with("Z [WARN] fc dropped 631 log lines while stdout was not being read\n"),
@@ -466,7 +507,7 @@ mod tests {
         assert!(!state.backed_up());
         state.dropped_markers = 2;
         let mut batch = Vec::new();
-        report_drops(&mut batch, &mut state);
+        report_drops(&mut batch, &mut state, false);
         let text = String::from_utf8(batch).unwrap();
         assert!(
             text.ends_with(
