@@ -67,7 +67,7 @@ pub struct Context {
 }
 
 struct Inner {
-    request_id: Box<str>,
+    request_id: Arc<str>,
     headers: HeaderMap,
     env: Arc<Env>,
     /// When the request arrived: the start of the function's timeout.
@@ -86,8 +86,8 @@ impl Context {
         mark_sensitive(&mut headers);
         let request_id = match text(&headers, header::REQUEST_ID) {
             // Header values are visible ASCII, so any byte index is a char boundary.
-            Some(id) => Box::from(&id[..id.len().min(MAX_REQUEST_ID)]),
-            None => generate_request_id().into_boxed_str(),
+            Some(id) => Arc::from(&id[..id.len().min(MAX_REQUEST_ID)]),
+            None => Arc::from(generate_request_id()),
         };
         Self {
             inner: Arc::new(Inner {
@@ -104,6 +104,11 @@ impl Context {
     /// form when the header is missing.
     pub fn request_id(&self) -> &str {
         &self.inner.request_id
+    }
+
+    /// The request id, shared (for the invocation's span).
+    pub(crate) fn shared_request_id(&self) -> Arc<str> {
+        Arc::clone(&self.inner.request_id)
     }
 
     fn header(&self, name: HeaderName) -> Option<&str> {

@@ -136,7 +136,9 @@ where
         let context = Context::new(headers, Arc::clone(&self.shared.env));
         // ERROR level so that no RUST_LOG filter drops the span and, with it, the
         // request id on the user's own log lines.
-        let span = tracing::error_span!(crate::log::SPAN_NAME, request_id = context.request_id());
+        let span = crate::log::invocation_span(context.shared_request_id(), || {
+            tracing::error_span!(crate::log::SPAN_NAME, request_id = context.request_id())
+        });
         // With `otel`: the invocation's OpenTelemetry span, a child of FC's.
         #[cfg(feature = "otel")]
         let trace = crate::otel::InvocationTrace::start(

@@ -2,6 +2,7 @@
 //! `<utc yyyy-MM-ddTHH:mm:ss.fffZ> <requestId> [LEVEL] <message>`.
 
 use std::fmt::{self, Write as _};
+use std::sync::Arc;
 
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id};
@@ -142,7 +143,7 @@ where
 
 /// The request id of an invocation's span, kept in the span's extensions.
 #[derive(Clone, Debug)]
-pub(crate) struct RequestId(pub(crate) String);
+pub(crate) struct RequestId(pub(crate) Arc<str>);
 
 /// Records the `request_id` field of every new span, so [`FcFormat`] can print it on
 /// the lines logged inside that span. Only for a fmt layer of your own built on
@@ -163,25 +164,25 @@ where
 }
 
 /// The `request_id` field of a new span, if it has one.
-pub(crate) fn request_id_of(attrs: &Attributes<'_>) -> Option<String> {
+pub(crate) fn request_id_of(attrs: &Attributes<'_>) -> Option<Arc<str>> {
     attrs.metadata().fields().field("request_id")?;
     let mut visitor = RequestIdVisitor(None);
     attrs.record(&mut visitor);
     visitor.0
 }
 
-struct RequestIdVisitor(Option<String>);
+struct RequestIdVisitor(Option<Arc<str>>);
 
 impl Visit for RequestIdVisitor {
     fn record_str(&mut self, field: &Field, value: &str) {
         if field.name() == "request_id" {
-            self.0 = Some(value.to_owned());
+            self.0 = Some(Arc::from(value));
         }
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
         if field.name() == "request_id" {
-            self.0 = Some(format!("{value:?}"));
+            self.0 = Some(Arc::from(format!("{value:?}")));
         }
     }
 }

@@ -21,11 +21,12 @@ mod time;
 
 use std::str::FromStr;
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::io::Write as _;
+use std::sync::Arc;
 
 use tracing::span::{Attributes, Id};
-use tracing::{Event, Subscriber};
+use tracing::{Event, Span, Subscriber};
 use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::fmt::format::{DefaultFields, Writer};
 use tracing_subscriber::fmt::{FormatFields, MakeWriter};
@@ -110,7 +111,15 @@ where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: LayerContext<'_, S>) {
-        if let (Some(request_id), Some(span)) = (format::request_id_of(attrs), ctx.span(id)) {
+        // fc's own invocation span hands its request id over shared, not as a field
+        // to copy out.
+        let handed = if attrs.metadata().name() == SPAN_NAME {
+            HANDED_OVER.with(Cell::take)
+        } else {
+            None
+        };
+        let request_id = handed.or_else(|| format::request_id_of(attrs));
+        if let (Some(request_id), Some(span)) = (request_id, ctx.span(id)) {
             span.extensions_mut().insert(format::RequestId(request_id));
         }
     }
@@ -138,7 +147,7 @@ where
             let request_id = extensions
                 .as_ref()
                 .and_then(|e| e.get::<format::RequestId>())
-                .map(|format::RequestId(id)| id.as_str());
+                .map(|format::RequestId(id)| &**id);
             let written = match self.format {
                 Format::Text => {
                     let mut message = String::new();
@@ -169,6 +178,22 @@ where
 
 /// The name of the span that carries the request id.
 pub(crate) const SPAN_NAME: &str = "fc_invocation";
+
+thread_local! {
+    /// The request id of the invocation span being made on this thread.
+    static HANDED_OVER: Cell<Option<Arc<str>>> = const { Cell::new(None) };
+}
+
+/// Makes an invocation's span (`make` creates it, named [`SPAN_NAME`], with its
+/// `request_id` field for every other layer) and hands fc's layer the request id
+/// shared, so it keeps a reference instead of a copy.
+pub(crate) fn invocation_span(request_id: Arc<str>, make: impl FnOnce() -> Span) -> Span {
+    HANDED_OVER.with(|handed| handed.set(Some(request_id)));
+    let span = make();
+    // Not taken when no layer of fc's saw the span (another subscriber, a filter).
+    HANDED_OVER.with(Cell::take);
+    span
+}
 
 /// The filter `RUST_LOG` asks for (`target=level` directives, comma separated), or
 /// `info` when it is unset or unreadable.
