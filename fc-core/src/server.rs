@@ -10,7 +10,6 @@ use axum::extract::Request;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use tokio::net::{TcpListener, TcpStream};
-use tower::Service;
 
 use crate::drain::{Drain, Watcher};
 use crate::layers::Stack;
@@ -233,7 +232,7 @@ fn handle_connection(
     // with no router in front.
     let hyper_service = hyper::service::service_fn(move |mut req: Request<Incoming>| {
         slot.offer(&mut req);
-        app.clone().call(req.map(axum::body::Body::new))
+        app.invoke(req.map(axum::body::Body::new))
     });
     // With upgrades, an HTTP function's `101 Switching Protocols` hands the socket to
     // the app (WebSocket).

@@ -115,7 +115,22 @@ where
         Poll::Ready(Ok(()))
     }
 
-    fn call(&mut self, mut req: Request) -> Self::Future {
+    fn call(&mut self, req: Request) -> Self::Future {
+        self.invoke(req)
+    }
+}
+
+impl<S> InvocationService<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    /// [`Service::call`] without `&mut self`: what the connection's service calls
+    /// for each request, with no clone of the stack.
+    pub(crate) fn invoke(
+        &self,
+        mut req: Request,
+    ) -> BoxFuture<Result<Response<InvocationBody>, Infallible>> {
         let kind = dispatch::classify(
             req.method(),
             req.uri().path(),
