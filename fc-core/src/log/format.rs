@@ -13,7 +13,7 @@ use tracing_subscriber::fmt::time::FormatTime;
 use crate::log::time::UtcMillis;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
 use tracing_subscriber::layer::{Context as LayerContext, Layer};
-use tracing_subscriber::registry::LookupSpan;
+use tracing_subscriber::registry::{LookupSpan, SpanRef};
 
 /// The longest line, newline included, that fc writes: FC cuts log lines at 32 KB.
 pub const MAX_LINE: usize = 32 * 1024;
@@ -67,10 +67,9 @@ where
     ) -> fmt::Result {
         let mut message = String::new();
         ctx.format_fields(Writer::new(&mut message), event)?;
+        let id = request_id_in(ctx.event_scope().into_iter().flatten());
         let level = event.metadata().level().as_str();
-        with_request_id(ctx, |id| {
-            write_text(&mut writer, &self.timer, id, level, &message)
-        })
+        write_text(&mut writer, &self.timer, id.as_deref(), level, &message)
     }
 }
 
@@ -122,23 +121,17 @@ pub(crate) fn write_text(
     Ok(())
 }
 
-/// Calls `f` with the request id of the nearest span around the event that has one.
-pub(crate) fn with_request_id<S, N, R>(
-    ctx: &FmtContext<'_, S, N>,
-    f: impl FnOnce(Option<&str>) -> R,
-) -> R
-where
-    S: Subscriber + for<'a> LookupSpan<'a>,
-    N: for<'a> FormatFields<'a> + 'static,
-{
-    if let Some(scope) = ctx.event_scope() {
-        for span in scope {
-            if let Some(RequestId(id)) = span.extensions().get::<RequestId>() {
-                return f(Some(id));
-            }
-        }
-    }
-    f(None)
+/// The request id of the nearest span in `scope` (an event's, innermost first) that
+/// has one: what fc's layer and a fmt layer on [`FcFormat`] or `JsonFormat` print.
+pub(crate) fn request_id_in<'a, R: LookupSpan<'a> + 'a>(
+    scope: impl IntoIterator<Item = SpanRef<'a, R>>,
+) -> Option<Arc<str>> {
+    scope.into_iter().find_map(|span| {
+        let extensions = span.extensions();
+        extensions
+            .get::<RequestId>()
+            .map(|RequestId(id)| Arc::clone(id))
+    })
 }
 
 /// The request id of an invocation's span, kept in the span's extensions.

@@ -11,7 +11,7 @@ use tracing_subscriber::fmt::time::FormatTime;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
 use tracing_subscriber::registry::LookupSpan;
 
-use crate::log::format::{MAX_LINE, with_request_id};
+use crate::log::format::{MAX_LINE, request_id_in};
 use crate::log::time::UtcMillis;
 
 /// The keys fc writes itself. An event field with one of these names is written as
@@ -82,7 +82,8 @@ where
         mut writer: Writer<'_>,
         event: &Event<'_>,
     ) -> fmt::Result {
-        with_request_id(ctx, |id| write_json(&mut writer, &self.timer, id, event))
+        let id = request_id_in(ctx.event_scope().into_iter().flatten());
+        write_json(&mut writer, &self.timer, id.as_deref(), event)
     }
 }
 

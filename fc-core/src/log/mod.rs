@@ -138,16 +138,8 @@ where
                 Err(_) => &mut own,
             };
             line.clear();
-            let span = ctx
-                .event_scope(event)
-                .into_iter()
-                .flatten()
-                .find(|span| span.extensions().get::<format::RequestId>().is_some());
-            let extensions = span.as_ref().map(|span| span.extensions());
-            let request_id = extensions
-                .as_ref()
-                .and_then(|e| e.get::<format::RequestId>())
-                .map(|format::RequestId(id)| &**id);
+            let id = format::request_id_in(ctx.event_scope(event).into_iter().flatten());
+            let request_id = id.as_deref();
             let written = match self.format {
                 Format::Text => {
                     let mut message = String::new();
