@@ -170,7 +170,6 @@ where
         req.extensions_mut().insert(context.clone());
         let inner: Oneshot<S, Request> = self.inner.clone().oneshot(req);
         let shared = Arc::clone(&self.shared);
-        let invocation_span = span.clone();
         let future = Box::pin(
             async move {
                 let output = &shared.output;
@@ -190,13 +189,7 @@ where
                     if let Err(failure) = init {
                         let guard = policy.marker.map(|m| m.start(&context, output));
                         let response = finish(policy, failure.into_response());
-                        return Ok(InvocationBody::wrap(
-                            response,
-                            guard,
-                            None,
-                            policy,
-                            invocation_span,
-                        ));
+                        return Ok(InvocationBody::wrap(response, guard, None, policy));
                     }
                 }
                 let guard = policy.marker.map(|m| m.start(&context, output));
@@ -219,7 +212,7 @@ where
                         let deadline = deadline.map(Into::into);
                         slot.park(Parked::new(
                             guard,
-                            invocation_span.clone(),
+                            Span::current(),
                             context.clone(),
                             deadline,
                         ));
@@ -228,13 +221,7 @@ where
                     _ => guard,
                 };
                 let grpc = policy.grpc.then_some(context);
-                Ok(InvocationBody::wrap(
-                    response,
-                    guard,
-                    grpc,
-                    policy,
-                    invocation_span,
-                ))
+                Ok(InvocationBody::wrap(response, guard, grpc, policy))
             }
             .instrument(span),
         );
@@ -347,12 +334,12 @@ impl InvocationBody {
         guard: Option<MarkerGuard>,
         grpc: Option<Context>,
         policy: Policy,
-        span: Span,
     ) -> Response<InvocationBody> {
         // A body of the app's own, or one a user's layer made that streams, runs code
-        // of theirs as it is polled: its log lines need the request id.
+        // of theirs as it is polled: its log lines need the request id. Called inside
+        // the invocation's span, which is then the current one.
         let streams = policy.keeps_headers || response.body().size_hint().exact().is_none();
-        let span = streams.then_some(span);
+        let span = streams.then(Span::current);
         response.map(|inner| InvocationBody {
             inner,
             span,
