@@ -361,25 +361,21 @@ fn install_subscriber(output: &Output) {
             Some(problem),
         ),
     };
-    #[cfg(feature = "otel")]
-    let otel = otel.then(crate::otel::layer);
-    #[cfg(not(feature = "otel"))]
-    let otel: Option<tracing_subscriber::layer::Identity> = None;
     // The filter applies to the whole subscriber (fc's layers share it): cheaper per
     // span and event than a filter per layer.
     let format = std::env::var("RUST_LOG_FORMAT").ok();
     let (format, format_problem) = log::Format::from_env(format.as_deref());
-    let json = format == log::Format::Json;
-    if json {
+    if format == log::Format::Json {
         log::stdout::report_in_json();
     }
-    let installed = tracing_subscriber::registry()
+    // One layer for either format, and the OpenTelemetry layer only where the
+    // feature is on: every span entered and left passes through each layer.
+    let subscriber = tracing_subscriber::registry()
         .with(filter)
-        .with((!json).then(|| log::layer(output.clone())))
-        .with(json.then(|| log::json_layer(output.clone())))
-        .with(otel)
-        .try_init()
-        .is_ok();
+        .with(log::format_layer(output.clone(), format));
+    #[cfg(feature = "otel")]
+    let subscriber = subscriber.with(otel.then(crate::otel::layer));
+    let installed = subscriber.try_init().is_ok();
     if let (true, Some(problem)) = (installed, problem) {
         tracing::warn!("ignoring unreadable {problem}; logging at INFO");
     }

@@ -73,6 +73,17 @@ where
     }
 }
 
+/// fc's layer in `format`: [`layer`] or [`json_layer`], as one type.
+pub(crate) fn format_layer<S>(
+    output: Output,
+    format: Format,
+) -> impl Layer<S> + Send + Sync + 'static
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    EventLayer { output, format }
+}
+
 /// The log line format `RUST_LOG_FORMAT` asks for: FC's text format unless it is `json`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Format {
