@@ -47,27 +47,35 @@ impl Service<Request> for EndpointService {
         Poll::Ready(Ok(()))
     }
 
+    /// Behind the user's layers: the kind and the context come in the request's
+    /// extensions (without user layers, the invocation layer calls [`Endpoint::answer`]
+    /// directly).
     fn call(&mut self, req: Request) -> Self::Future {
         let endpoint = Arc::clone(&self.0);
         Box::pin(async move {
-            Ok(endpoint
-                .run(req)
-                .await
-                .unwrap_or_else(Failure::into_response))
+            let kind = req.extensions().get::<Kind>().copied();
+            let context = req.extensions().get::<Context>().cloned();
+            let (Some(kind), Some(context)) = (kind, context) else {
+                return Ok(Failure::new(
+                    "InternalError",
+                    "the request did not pass through fc's invocation layer",
+                )
+                .into_response());
+            };
+            Ok(endpoint.answer(kind, context, req).await)
         })
     }
 }
 
 impl Endpoint {
-    async fn run(&self, req: Request) -> Result<Response, Failure> {
-        let kind = req.extensions().get::<Kind>().copied();
-        let context = req.extensions().get::<Context>().cloned();
-        let (Some(kind), Some(context)) = (kind, context) else {
-            return Err(Failure::new(
-                "InternalError",
-                "the request did not pass through fc's invocation layer",
-            ));
-        };
+    /// Runs the function for a request of `kind`; a failure is its response.
+    pub(crate) async fn answer(&self, kind: Kind, context: Context, req: Request) -> Response {
+        self.run(kind, context, req)
+            .await
+            .unwrap_or_else(Failure::into_response)
+    }
+
+    async fn run(&self, kind: Kind, context: Context, req: Request) -> Result<Response, Failure> {
         match kind {
             Kind::Invoke => {
                 let Some(invoke) = &self.invoke else {

@@ -82,12 +82,30 @@ pub(crate) fn catching<R>(f: impl FnOnce() -> R) -> std::thread::Result<R> {
     result
 }
 
-/// A future whose panics come out as `Err(())`, and whose drop cannot unwind: a
-/// panicking `Drop` inside it (a guard when the deadline drops the handler, a
-/// client gone away) is logged like any caught panic and goes no further.
-pub(crate) struct CatchUnwind<F> {
-    /// Always `Some` until dropped: taken out to be dropped under [`catching`].
-    inner: Option<F>,
+pin_project_lite::pin_project! {
+    /// A future whose panics come out as `Err(())`, and whose drop cannot unwind: a
+    /// panicking `Drop` inside it (a guard when the deadline drops the handler, a
+    /// client gone away) is logged like any caught panic and goes no further.
+    pub(crate) struct CatchUnwind<F> {
+        // Pinned in place, so the future need not be boxed (or `Unpin`). `None` once
+        // dropped.
+        #[pin]
+        inner: Option<F>,
+    }
+
+    impl<F> PinnedDrop for CatchUnwind<F> {
+        fn drop(this: Pin<&mut Self>) {
+            let mut inner = this.project().inner;
+            // Already unwinding (a panic while polled): a second catch cannot help.
+            if std::thread::panicking() {
+                inner.set(None);
+            } else {
+                // Dropped in place; a panic there leaves `None` behind all the same
+                // (an assignment writes its value on the unwinding path too).
+                let _ = catching(|| inner.set(None));
+            }
+        }
+    }
 }
 
 impl<F> CatchUnwind<F> {
@@ -96,27 +114,17 @@ impl<F> CatchUnwind<F> {
     }
 }
 
-impl<F: Future + Unpin> Future for CatchUnwind<F> {
+impl<F: Future> Future for CatchUnwind<F> {
     type Output = Result<F::Output, ()>;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
-        let Some(inner) = self.inner.as_mut() else {
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
+        let Some(inner) = self.project().inner.as_pin_mut() else {
             return Poll::Pending;
         };
-        match catching(|| Pin::new(inner).poll(cx)) {
+        match catching(|| inner.poll(cx)) {
             Ok(Poll::Pending) => Poll::Pending,
             Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
             Err(_payload) => Poll::Ready(Err(())),
-        }
-    }
-}
-
-impl<F> Drop for CatchUnwind<F> {
-    fn drop(&mut self) {
-        let inner = self.inner.take();
-        // Already unwinding (a panic while polled): a second catch cannot help.
-        if !std::thread::panicking() {
-            let _ = catching(|| drop(inner));
         }
     }
 }

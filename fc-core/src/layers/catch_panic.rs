@@ -105,6 +105,6 @@ where
 }
 
 /// FC's answer to a caught panic.
-fn panicked(context: Option<&Context>) -> Response {
+pub(crate) fn panicked(context: Option<&Context>) -> Response {
     Failure::panic(context.map_or("", Context::request_id)).into_response()
 }

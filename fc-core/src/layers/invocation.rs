@@ -16,19 +16,20 @@ use axum::extract::Request;
 use axum::response::Response;
 use http::{HeaderValue, StatusCode};
 use http_body::{Frame, SizeHint};
-use tower::util::Oneshot;
 use tower::{Layer, Service, ServiceExt};
 use tracing::{Instrument, Span};
 
 use crate::context::{Context, Env};
-use crate::dispatch::{self, Policy};
+use crate::dispatch::{self, Kind, Policy};
 use crate::error::{Failure, Report};
 use crate::grpc_status::{Code, GrpcStatus};
 use crate::header;
 use crate::instance::Instance;
+use crate::layers::catch_panic::panicked;
+use crate::layers::{Inner, Route};
 use crate::log::Output;
 use crate::log::marker::MarkerGuard;
-use crate::panic::catching;
+use crate::panic::{CatchUnwind, catching};
 use crate::routes::BoxFuture;
 use crate::upgrade::{self, Parked};
 
@@ -57,10 +58,10 @@ impl InvocationLayer {
     }
 }
 
-impl<S> Layer<S> for InvocationLayer {
-    type Service = InvocationService<S>;
+impl Layer<Inner> for InvocationLayer {
+    type Service = InvocationService;
 
-    fn layer(&self, inner: S) -> Self::Service {
+    fn layer(&self, inner: Inner) -> Self::Service {
         InvocationService {
             inner,
             shared: Arc::clone(&self.shared),
@@ -68,11 +69,11 @@ impl<S> Layer<S> for InvocationLayer {
     }
 }
 
-/// Turns requests into invocations around the inner stack (panic catching, the user's
-/// layers, the endpoint).
+/// Turns requests into invocations around the endpoint (panics caught), or around
+/// the user's layers and the endpoint.
 #[derive(Clone)]
-pub(crate) struct InvocationService<S> {
-    inner: S,
+pub(crate) struct InvocationService {
+    inner: Inner,
     shared: Arc<Shared>,
 }
 
@@ -100,37 +101,32 @@ fn init_timed_out(context: &Context) -> Failure {
     .with_grpc_code(Code::DeadlineExceeded)
 }
 
-impl<S> Service<Request> for InvocationService<S>
-where
-    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
-    S::Future: Send + 'static,
-{
+impl Service<Request> for InvocationService {
     // The body goes to hyper as it is: no second box around the endpoint's.
     type Response = Response<InvocationBody>;
     type Error = Infallible;
     type Future = BoxFuture<Result<Response<InvocationBody>, Infallible>>;
 
     fn poll_ready(&mut self, _: &mut TaskContext<'_>) -> Poll<Result<(), Infallible>> {
-        // The inner stack is driven to readiness per request by `Oneshot`.
+        // The user's layers are driven to readiness per request by `Oneshot`.
         Poll::Ready(Ok(()))
     }
 
     fn call(&mut self, req: Request) -> Self::Future {
-        self.invoke(req)
+        Box::pin(self.invoke(req))
     }
 }
 
-impl<S> InvocationService<S>
-where
-    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
-    S::Future: Send + 'static,
-{
+impl InvocationService {
     /// [`Service::call`] without `&mut self`: what the connection's service calls
-    /// for each request, with no clone of the stack.
+    /// for each request, with no clone of the stack. The connection spawns the
+    /// future as it is: no box around it, and none around the endpoint's future
+    /// inside it (unless the user added layers).
     pub(crate) fn invoke(
         &self,
         mut req: Request,
-    ) -> BoxFuture<Result<Response<InvocationBody>, Infallible>> {
+    ) -> impl Future<Output = Result<Response<InvocationBody>, Infallible>> + Send + 'static + use<>
+    {
         let kind = dispatch::classify(
             req.method(),
             req.uri().path(),
@@ -166,69 +162,122 @@ where
         // Where a `101 Switching Protocols` parks the invocation (`upgrade`); only on
         // requests that ask for an upgrade.
         let slot = req.extensions_mut().remove::<upgrade::Slot>();
-        req.extensions_mut().insert(kind);
-        req.extensions_mut().insert(context.clone());
-        let inner: Oneshot<S, Request> = self.inner.clone().oneshot(req);
+        let route = self.inner.route(kind);
+        // The user's layers read the kind and the context from the extensions; an
+        // HTTP app reads the context there (`fc::grpc::RequestExt`, the `Context`
+        // extractor). The endpoint alone gets both as arguments.
+        let layered = matches!(route, Route::Layered(_));
+        if layered {
+            req.extensions_mut().insert(kind);
+        }
+        if layered || policy.keeps_headers {
+            req.extensions_mut().insert(context.clone());
+        }
         let shared = Arc::clone(&self.shared);
-        let future = Box::pin(
-            async move {
-                let output = &shared.output;
-                let deadline = context
-                    .deadline()
-                    .filter(|_| policy.invocation && shared.enforce_deadline);
-                if policy.invocation && shared.instance.needs_init() {
-                    // An invocation before any /initialize: the initializer first,
-                    // within the invocation's deadline (the run goes on without it).
-                    let init = shared.instance.ensure_initialized(&context);
-                    let init = match deadline {
-                        Some(deadline) => tokio::time::timeout_at(deadline.into(), init)
-                            .await
-                            .unwrap_or_else(|_elapsed| Err(init_timed_out(&context))),
-                        None => init.await,
-                    };
-                    if let Err(failure) = init {
-                        let guard = policy.marker.map(|m| m.start(&context, output));
-                        let response = finish(policy, failure.into_response());
-                        return Ok(InvocationBody::wrap(response, guard, None, policy));
-                    }
+        let future = async move {
+            let output = &shared.output;
+            let deadline = context
+                .deadline()
+                .filter(|_| policy.invocation && shared.enforce_deadline);
+            if policy.invocation && shared.instance.needs_init() {
+                // An invocation before any /initialize: the initializer first,
+                // within the invocation's deadline (the run goes on without it).
+                // Boxed: a path taken once per instance stays out of every
+                // invocation's future.
+                let init = Box::pin(Deadline::new(
+                    shared.instance.ensure_initialized(&context),
+                    deadline,
+                ));
+                if let Err(failure) = init.await.unwrap_or_else(|_| Err(init_timed_out(&context))) {
+                    let guard = policy.marker.map(|m| m.start(&context, output));
+                    let response = finish(policy, failure.into_response());
+                    return Ok(InvocationBody::wrap(response, guard, None, policy));
                 }
-                let guard = policy.marker.map(|m| m.start(&context, output));
-                let result = match deadline {
-                    Some(deadline) => tokio::time::timeout_at(deadline.into(), inner).await,
-                    None => Ok(inner.await),
-                };
-                let response = match result {
-                    Ok(Ok(response)) => response,
-                    Ok(Err(never)) => match never {},
-                    // The handler's future is dropped: it stops at its next await.
-                    Err(_elapsed) => timed_out(&context).into_response(),
-                };
-                let response = finish(policy, response);
-                // A `101 Switching Protocols` (only a forwarded response keeps one) hands
-                // the connection to the app: the invocation lasts until the socket
-                // closes, so its End marker and span stay with the connection.
-                let guard = match slot {
-                    Some(slot) if response.status() == StatusCode::SWITCHING_PROTOCOLS => {
-                        let deadline = deadline.map(Into::into);
-                        slot.park(Parked::new(
-                            guard,
-                            Span::current(),
-                            context.clone(),
-                            deadline,
-                        ));
-                        None
-                    }
-                    _ => guard,
-                };
-                let grpc = policy.grpc.then_some(context);
-                Ok(InvocationBody::wrap(response, guard, grpc, policy))
             }
-            .instrument(span),
-        );
+            let guard = policy.marker.map(|m| m.start(&context, output));
+            // Built where it is awaited: a future moved into an `.await` from a local
+            // takes its room twice in this one.
+            let response = Deadline::new(call(route, kind, context.clone(), req), deadline)
+                .await
+                // The handler's future is dropped: it stops at its next await.
+                .unwrap_or_else(|TimedOut| timed_out(&context).into_response());
+            let response = finish(policy, response);
+            // A `101 Switching Protocols` (only a forwarded response keeps one) hands
+            // the connection to the app: the invocation lasts until the socket
+            // closes, so its End marker and span stay with the connection.
+            let guard = match slot {
+                Some(slot) if response.status() == StatusCode::SWITCHING_PROTOCOLS => {
+                    let deadline = deadline.map(Into::into);
+                    slot.park(Parked::new(
+                        guard,
+                        Span::current(),
+                        context.clone(),
+                        deadline,
+                    ));
+                    None
+                }
+                _ => guard,
+            };
+            let grpc = policy.grpc.then_some(context);
+            Ok(InvocationBody::wrap(response, guard, grpc, policy))
+        }
+        .instrument(span);
         // With `otel`: the span ends and is exported before the response leaves.
         #[cfg(feature = "otel")]
-        let future = trace.run(future);
+        let future = trace.run(Box::pin(future));
         future
+    }
+}
+
+/// The invocation's deadline passed.
+struct TimedOut;
+
+pin_project_lite::pin_project! {
+    /// A future under an optional deadline (tokio's `Timeout` when there is one),
+    /// as one type that is built where it is awaited.
+    #[project = DeadlineProjection]
+    enum Deadline<F> {
+        Bounded { #[pin] inner: tokio::time::Timeout<F> },
+        Unbounded { #[pin] inner: F },
+    }
+}
+
+impl<F: Future> Deadline<F> {
+    fn new(inner: F, deadline: Option<std::time::Instant>) -> Self {
+        match deadline {
+            Some(at) => Self::Bounded {
+                inner: tokio::time::timeout_at(at.into(), inner),
+            },
+            None => Self::Unbounded { inner },
+        }
+    }
+}
+
+impl<F: Future> Future for Deadline<F> {
+    type Output = Result<F::Output, TimedOut>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
+        match self.project() {
+            DeadlineProjection::Bounded { inner } => inner.poll(cx).map_err(|_elapsed| TimedOut),
+            DeadlineProjection::Unbounded { inner } => inner.poll(cx).map(Ok),
+        }
+    }
+}
+
+/// The endpoint's answer to a request, or the user's layers': a panic in either,
+/// while called, polled or dropped, becomes FC's 404 naming the request id.
+async fn call(route: Route, kind: Kind, context: Context, req: Request) -> Response {
+    match route {
+        Route::Endpoint(endpoint) => {
+            // Built where it is awaited, as in `invoke`.
+            CatchUnwind::new(endpoint.answer(kind, context.clone(), req))
+                .await
+                .unwrap_or_else(|()| panicked(Some(&context)))
+        }
+        Route::Layered(layers) => match layers.oneshot(req).await {
+            Ok(response) => response,
+            Err(never) => match never {},
+        },
     }
 }
 
@@ -427,7 +476,6 @@ impl HttpBody for InvocationBody {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dispatch::Kind;
 
     #[test]
     fn failures_are_404_with_fc_status_404() {

@@ -6,16 +6,14 @@ pub(crate) mod invocation;
 
 use std::convert::Infallible;
 use std::sync::Arc;
-use std::task::{Context as TaskContext, Poll};
 
 use axum::extract::Request;
 use axum::response::Response;
 use tower::util::BoxCloneSyncService;
-use tower::{Service, ServiceBuilder, ServiceExt};
+use tower::{Layer, ServiceBuilder};
 
 use crate::dispatch::Kind;
 use crate::endpoint::{Endpoint, EndpointService};
-use crate::routes::BoxFuture;
 use catch_panic::{CatchPanicLayer, CatchPanicService};
 use invocation::{InvocationLayer, InvocationService, Shared};
 
@@ -24,77 +22,68 @@ pub(crate) type Svc = BoxCloneSyncService<Request, Response, Infallible>;
 /// One of the user's layers (`App::layer`), boxed.
 pub(crate) type LayerFn = Box<dyn FnOnce(Svc) -> Svc + Send>;
 /// The whole stack.
-pub(crate) type Stack = InvocationService<CatchPanicService<Inner>>;
+pub(crate) type Stack = InvocationService;
 
-/// What runs inside fc's layers: the endpoint itself, or the user's layers around it.
-/// Without user layers nothing is boxed, and a request's clone of it is one reference
-/// count.
+/// What runs inside fc's invocation layer: the endpoint itself, or the user's layers
+/// around it. Without user layers nothing is boxed: the invocation's future holds the
+/// endpoint's inline, with panics caught around it.
 #[derive(Clone)]
 pub(crate) enum Inner {
-    Endpoint(EndpointService),
-    /// The user's layers around the endpoint, and the endpoint alone for what FC's
-    /// platform sends ([`bypasses_layers`]).
-    Layered(Svc, EndpointService),
+    Endpoint(Arc<Endpoint>),
+    /// The user's layers around the endpoint, panics caught around them, and the
+    /// endpoint alone for what FC's platform sends ([`bypasses_layers`]).
+    Layered(CatchPanicService<Svc>, Arc<Endpoint>),
+}
+
+/// Where one request goes: straight to the endpoint, or through the user's layers.
+pub(crate) enum Route {
+    Endpoint(Arc<Endpoint>),
+    Layered(CatchPanicService<Svc>),
+}
+
+impl Inner {
+    /// Where a request of `kind` goes.
+    pub(crate) fn route(&self, kind: Kind) -> Route {
+        match self {
+            Inner::Endpoint(endpoint) => Route::Endpoint(Arc::clone(endpoint)),
+            Inner::Layered(_, endpoint) if bypasses_layers(kind) => {
+                Route::Endpoint(Arc::clone(endpoint))
+            }
+            Inner::Layered(layered, _) => Route::Layered(layered.clone()),
+        }
+    }
 }
 
 /// FC's health check and the lifecycle hooks go to the endpoint past the user's
 /// layers: a concurrency limit or a rate limit there must not queue FC's probe (or
 /// the pre-stop hook) behind invocations.
-fn bypasses_layers(req: &Request) -> bool {
-    matches!(
-        req.extensions().get::<Kind>(),
-        Some(Kind::Health | Kind::PreStop | Kind::PreFreeze)
-    )
-}
-
-impl Service<Request> for Inner {
-    type Response = Response;
-    type Error = Infallible;
-    type Future = BoxFuture<Result<Response, Infallible>>;
-
-    fn poll_ready(&mut self, cx: &mut TaskContext<'_>) -> Poll<Result<(), Infallible>> {
-        match self {
-            Inner::Endpoint(endpoint) => endpoint.poll_ready(cx),
-            // Which service the request goes to is known only at `call`: the user's
-            // layers are driven to readiness in the call's future (a request that
-            // bypasses them must not wait for their readiness).
-            Inner::Layered(..) => Poll::Ready(Ok(())),
-        }
-    }
-
-    fn call(&mut self, req: Request) -> Self::Future {
-        match self {
-            Inner::Endpoint(endpoint) => endpoint.call(req),
-            Inner::Layered(_, endpoint) if bypasses_layers(&req) => endpoint.call(req),
-            Inner::Layered(layered, _) => Box::pin(layered.clone().oneshot(req)),
-        }
-    }
+fn bypasses_layers(kind: Kind) -> bool {
+    matches!(kind, Kind::Health | Kind::PreStop | Kind::PreFreeze)
 }
 
 /// fc's stack, outermost first. A request passes down through each layer and its
 /// response comes back up through them in reverse.
 pub(crate) fn stack(shared: Shared, user_layers: Vec<LayerFn>, endpoint: Endpoint) -> Stack {
     // The endpoint: runs the user's function for the kind of request.
-    let endpoint = EndpointService(Arc::new(endpoint));
+    let endpoint = Arc::new(endpoint);
     // The user's own layers (`App::layer`), the last added outermost: they see the
-    // request with its `Context` and `Kind` in the extensions.
+    // request with its `Context` and `Kind` in the extensions. Panics in them, at
+    // `poll_ready`, `call` or while polled, become FC's 404 naming the request id.
     // FC's health check and hooks skip them (`bypasses_layers`).
     let inner = if user_layers.is_empty() {
         Inner::Endpoint(endpoint)
     } else {
-        let mut layered: Svc = BoxCloneSyncService::new(endpoint.clone());
+        let mut layered: Svc = BoxCloneSyncService::new(EndpointService(Arc::clone(&endpoint)));
         for layer in user_layers {
             layered = layer(layered);
         }
+        let layered = ServiceBuilder::new()
+            .layer(CatchPanicLayer)
+            .service(layered);
         Inner::Layered(layered, endpoint)
     };
-    ServiceBuilder::new()
-        // The request's kind, context, span, markers, initializer first and
-        // deadline; on the way out the failure report is logged and the status made
-        // one FC understands (`x-fc-status`).
-        .layer(InvocationLayer::new(shared))
-        // Panics in the user's layers or function, at call or while polled, become
-        // FC's 404 naming the request id.
-        .layer(CatchPanicLayer)
-        .service(inner)
+    // The request's kind, context, span, markers, initializer first and deadline;
+    // panics in the endpoint caught; on the way out the failure report is logged and
+    // the status made one FC understands (`x-fc-status`).
+    InvocationLayer::new(shared).layer(inner)
 }
