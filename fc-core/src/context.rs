@@ -72,6 +72,35 @@ struct Inner {
     env: Arc<Env>,
     /// When the request arrived: the start of the function's timeout.
     arrived: Instant,
+    /// `x-fc-function-timeout`, read once.
+    function_timeout: Option<Duration>,
+    /// `x-fc-base-path` is there (most requests have none: no lookup for them).
+    base_path: bool,
+}
+
+/// What a context takes from the headers FC sends on every request, found in one
+/// pass ([`header::Common`]) before the headers move into the context.
+#[derive(Debug)]
+pub(crate) struct Known {
+    request_id: Arc<str>,
+    function_timeout: Option<Duration>,
+    base_path: bool,
+}
+
+impl Known {
+    pub(crate) fn of(found: &header::Common<'_>) -> Self {
+        let request_id = match header::text_of(found.request_id) {
+            // Header values are visible ASCII, so any byte index is a char boundary.
+            Some(id) => Arc::from(&id[..id.len().min(MAX_REQUEST_ID)]),
+            // FC's form is ASCII: the bytes are a str.
+            None => Arc::from(std::str::from_utf8(&new_request_id()).unwrap_or_default()),
+        };
+        Self {
+            request_id,
+            function_timeout: header::text_of(found.function_timeout).and_then(seconds),
+            base_path: found.base_path.is_some(),
+        }
+    }
 }
 
 impl Context {
@@ -84,18 +113,26 @@ impl Context {
 
     pub(crate) fn new(mut headers: HeaderMap, env: Arc<Env>) -> Self {
         mark_sensitive(&mut headers);
-        let request_id = match text(&headers, header::REQUEST_ID) {
-            // Header values are visible ASCII, so any byte index is a char boundary.
-            Some(id) => Arc::from(&id[..id.len().min(MAX_REQUEST_ID)]),
-            // FC's form is ASCII: the bytes are a str.
-            None => Arc::from(std::str::from_utf8(&new_request_id()).unwrap_or_default()),
-        };
+        let known = Known::of(&header::Common::find(&headers));
+        Self::with(headers, env, known)
+    }
+
+    /// A context of `headers` (credentials marked sensitive already) and what was
+    /// read of them.
+    pub(crate) fn with(headers: HeaderMap, env: Arc<Env>, known: Known) -> Self {
+        let Known {
+            request_id,
+            function_timeout,
+            base_path,
+        } = known;
         Self {
             inner: Arc::new(Inner {
                 request_id,
                 headers,
                 env,
                 arrived: Instant::now(),
+                function_timeout,
+                base_path,
             }),
         }
     }
@@ -170,7 +207,7 @@ impl Context {
 
     /// The function's timeout (`x-fc-function-timeout`, in seconds).
     pub fn function_timeout(&self) -> Option<Duration> {
-        seconds(self.header(header::FUNCTION_TIMEOUT)?)
+        self.inner.function_timeout
     }
 
     /// When this invocation must be done: its arrival plus
@@ -265,7 +302,10 @@ impl Context {
     /// `/2016-08-15/proxy/svc/fn/` on FC 2.0's default domain. fc strips it before
     /// routing; use it to build links that go back through the same door.
     pub fn base_path(&self) -> Option<&str> {
-        self.header(header::BASE_PATH)
+        self.inner
+            .base_path
+            .then(|| self.header(header::BASE_PATH))
+            .flatten()
     }
 
     /// The temporary STS credentials of the function's role: from the request's

@@ -5,6 +5,7 @@
 use http::{HeaderMap, Method};
 
 use crate::grpc_status;
+#[cfg(test)]
 use crate::header::{self, text};
 use crate::log::marker::Marker;
 
@@ -120,6 +121,23 @@ impl Kind {
     }
 }
 
+/// [`classify_by`], reading `x-fc-control-path` itself (for tests).
+#[cfg(test)]
+pub(crate) fn classify(
+    method: &Method,
+    path: &str,
+    headers: &HeaderMap,
+    health: Option<&str>,
+) -> Kind {
+    classify_by(
+        method,
+        path,
+        text(headers, header::CONTROL_PATH),
+        headers,
+        health,
+    )
+}
+
 /// Classifies a request. `x-fc-control-path` decides when FC sets it; lifecycle hooks
 /// carry no documented value and go by method and path. Without the header (FC 3.0's
 /// local emulator, a developer's curl), `POST /invoke` is an event and
@@ -127,9 +145,10 @@ impl Kind {
 /// as a gRPC call when its content type says so. A `GET` (or `HEAD`) of `health`, the
 /// configured health-check path, is the health check unless the header says it is an
 /// event or the initializer.
-pub(crate) fn classify(
+pub(crate) fn classify_by(
     method: &Method,
     path: &str,
+    control: Option<&str>,
     headers: &HeaderMap,
     health: Option<&str>,
 ) -> Kind {
@@ -140,7 +159,6 @@ pub(crate) fn classify(
             Kind::Http
         }
     };
-    let control = text(headers, header::CONTROL_PATH);
     match control {
         Some("/invoke") => return Kind::Invoke,
         Some("/initialize") => return Kind::Initialize,

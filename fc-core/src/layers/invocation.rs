@@ -17,9 +17,9 @@ use axum::response::Response;
 use http::{HeaderValue, StatusCode};
 use http_body::{Frame, SizeHint};
 use tower::{Layer, Service, ServiceExt};
-use tracing::{Instrument, Span};
+use tracing::Span;
 
-use crate::context::{Context, Env};
+use crate::context::{Context, Env, Known};
 use crate::dispatch::{self, Kind, Policy};
 use crate::error::{Failure, Report};
 use crate::grpc_status::{Code, GrpcStatus};
@@ -127,24 +127,28 @@ impl InvocationService {
         mut req: Request,
     ) -> impl Future<Output = Result<Response<InvocationBody>, Infallible>> + Send + 'static + use<>
     {
-        let kind = dispatch::classify(
+        // FC's headers that every request needs, in one pass.
+        let found = header::Common::find(req.headers());
+        let kind = dispatch::classify_by(
             req.method(),
             req.uri().path(),
+            header::text_of(found.control_path),
             req.headers(),
             self.shared.health_path.as_deref(),
         );
+        let known = Known::of(&found);
         let policy = kind.policy();
-        // A request for the HTTP app reaches it as it came, so its context reads a
-        // copy of the headers. Any other request's headers (FC's own) move into the
+        // The credentials FC sends are marked sensitive wherever the headers go. A
+        // request for the HTTP app reaches it as it came, so its context reads a copy
+        // of the headers. Any other request's headers (FC's own) move into the
         // context: no copy on the hot path; layers read them with `Context::headers`.
+        crate::context::mark_sensitive(req.headers_mut());
         let headers = if policy.keeps_headers {
-            // The app and the user's layers get FC's credentials marked sensitive.
-            crate::context::mark_sensitive(req.headers_mut());
             req.headers().clone()
         } else {
             std::mem::take(req.headers_mut())
         };
-        let context = Context::new(headers, Arc::clone(&self.shared.env));
+        let context = Context::with(headers, Arc::clone(&self.shared.env), known);
         // ERROR level so that no RUST_LOG filter drops the span and, with it, the
         // request id on the user's own log lines.
         let span = crate::log::invocation_span(context.shared_request_id(), || {
@@ -191,7 +195,12 @@ impl InvocationService {
                 if let Err(failure) = init.await.unwrap_or_else(|_| Err(init_timed_out(&context))) {
                     let guard = policy.marker.map(|m| m.start(&context, output));
                     let response = finish(policy, failure.into_response());
-                    return Ok(InvocationBody::wrap(response, guard, None, policy));
+                    return Answer {
+                        response,
+                        guard,
+                        grpc: None,
+                        policy,
+                    };
                 }
             }
             let guard = policy.marker.map(|m| m.start(&context, output));
@@ -219,13 +228,73 @@ impl InvocationService {
                 _ => guard,
             };
             let grpc = policy.grpc.then_some(context);
-            Ok(InvocationBody::wrap(response, guard, grpc, policy))
-        }
-        .instrument(span);
+            Answer {
+                response,
+                guard,
+                grpc,
+                policy,
+            }
+        };
+        let future = InSpan::new(future, span);
         // With `otel`: the span ends and is exported before the response leaves.
         #[cfg(feature = "otel")]
         let future = trace.run(Box::pin(future));
         future
+    }
+}
+
+/// What an invocation's future comes to: the response, and what its body keeps.
+struct Answer {
+    response: Response,
+    guard: Option<MarkerGuard>,
+    /// A gRPC call's context, for the trailers that end its stream on a panic.
+    grpc: Option<Context>,
+    policy: Policy,
+}
+
+pin_project_lite::pin_project! {
+    /// The invocation's future in its span, entered while the future is polled and
+    /// while it is dropped (as tracing's `Instrumented` does). The span then moves
+    /// to the response body when that body runs code of the app's: it is not
+    /// cloned, nor looked up again.
+    pub(crate) struct InSpan<F> {
+        #[pin]
+        inner: Option<F>,
+        span: Option<Span>,
+    }
+
+    impl<F> PinnedDrop for InSpan<F> {
+        fn drop(this: Pin<&mut Self>) {
+            let mut this = this.project();
+            let _entered = this.span.as_ref().map(Span::enter);
+            this.inner.set(None);
+        }
+    }
+}
+
+impl<F> InSpan<F> {
+    fn new(inner: F, span: Span) -> Self {
+        Self {
+            inner: Some(inner),
+            span: Some(span),
+        }
+    }
+}
+
+impl<F: Future<Output = Answer>> Future for InSpan<F> {
+    type Output = Result<Response<InvocationBody>, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        let answer = {
+            let _entered = this.span.as_ref().map(Span::enter);
+            let Some(inner) = this.inner.as_mut().as_pin_mut() else {
+                return Poll::Pending;
+            };
+            ready!(inner.poll(cx))
+        };
+        this.inner.set(None);
+        Poll::Ready(Ok(InvocationBody::wrap(answer, this.span.take())))
     }
 }
 
@@ -378,17 +447,18 @@ fn end_marker(guard: MarkerGuard) -> Ending {
 }
 
 impl InvocationBody {
-    fn wrap(
-        response: Response,
-        guard: Option<MarkerGuard>,
-        grpc: Option<Context>,
-        policy: Policy,
-    ) -> Response<InvocationBody> {
+    fn wrap(answer: Answer, span: Option<Span>) -> Response<InvocationBody> {
+        let Answer {
+            response,
+            guard,
+            grpc,
+            policy,
+        } = answer;
         // A body of the app's own, or one a user's layer made that streams, runs code
-        // of theirs as it is polled: its log lines need the request id. Called inside
-        // the invocation's span, which is then the current one.
+        // of theirs as it is polled: its log lines need the request id. Any other
+        // body drops the span here.
         let streams = policy.keeps_headers || response.body().size_hint().exact().is_none();
-        let span = streams.then(Span::current);
+        let span = span.filter(|_| streams);
         response.map(|inner| InvocationBody {
             inner,
             span,
