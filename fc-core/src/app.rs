@@ -280,9 +280,10 @@ impl App {
         let health_path = self.health.as_ref().map(|h| h.path.clone());
         let endpoint = Endpoint {
             invoke: self.routes.invoke,
-            http: self.routes.http.map(|build| {
-                HttpFunction::new(build, self.body_limit, Arc::clone(&instance.states))
-            }),
+            http: self
+                .routes
+                .http
+                .map(|build| HttpFunction::new(build, self.body_limit)),
             pre_stop: self.routes.pre_stop,
             pre_freeze: self.routes.pre_freeze,
             health: self.health,

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use http::{HeaderMap, HeaderName};
 
 use crate::header::{self, text};
+use crate::state::States;
 use crate::trace_context::TraceContext;
 
 /// The longest request id kept (FC's are 32 to 36 characters): every marker and log
@@ -76,6 +77,9 @@ struct Inner {
     function_timeout: Option<Duration>,
     /// `x-fc-base-path` is there (most requests have none: no lookup for them).
     base_path: bool,
+    /// The instance's states, for an HTTP app's `fc::State` (in the context, which
+    /// the request carries anyway, rather than in an extension of their own).
+    states: Option<Arc<States>>,
 }
 
 /// What a context takes from the headers FC sends on every request, found in one
@@ -114,12 +118,17 @@ impl Context {
     pub(crate) fn new(mut headers: HeaderMap, env: Arc<Env>) -> Self {
         mark_sensitive(&mut headers);
         let known = Known::of(&header::Common::find(&headers));
-        Self::with(headers, env, known)
+        Self::with(headers, env, known, None)
     }
 
     /// A context of `headers` (credentials marked sensitive already) and what was
-    /// read of them.
-    pub(crate) fn with(headers: HeaderMap, env: Arc<Env>, known: Known) -> Self {
+    /// read of them, with the instance's states for an HTTP app.
+    pub(crate) fn with(
+        headers: HeaderMap,
+        env: Arc<Env>,
+        known: Known,
+        states: Option<Arc<States>>,
+    ) -> Self {
         let Known {
             request_id,
             function_timeout,
@@ -133,8 +142,14 @@ impl Context {
                 arrived: Instant::now(),
                 function_timeout,
                 base_path,
+                states,
             }),
         }
+    }
+
+    /// The instance's states, in an HTTP function's invocation.
+    pub(crate) fn states(&self) -> Option<&Arc<States>> {
+        self.inner.states.as_ref()
     }
 
     /// The invocation's request id (`x-fc-request-id`, at most its first 128

@@ -1,7 +1,6 @@
 //! `fc::Context` and `fc::State<T>` as axum extractors, for HTTP functions.
 
 use std::convert::Infallible;
-use std::sync::Arc;
 
 use axum::extract::FromRequestParts;
 use axum::response::{IntoResponse, Response};
@@ -9,7 +8,7 @@ use http::request::Parts;
 
 use crate::context::Context;
 use crate::error::Failure;
-use crate::state::{State, States};
+use crate::state::State;
 
 /// `fc::Context` as an axum extractor in HTTP functions.
 impl<S: Send + Sync> FromRequestParts<S> for Context {
@@ -44,7 +43,7 @@ where
     type Rejection = StateRejection;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        match parts.extensions.get::<Arc<States>>() {
+        match parts.extensions.get::<Context>().and_then(Context::states) {
             Some(states) => states.get::<T>().map_err(StateRejection),
             None => Err(StateRejection(Failure::new(
                 "MissingState",

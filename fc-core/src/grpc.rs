@@ -169,10 +169,8 @@
 //! The `grpc` feature's dependencies (tonic 0.14) build with the workspace's Rust 1.85:
 //! Cargo's resolver picks tonic 0.14.5, since later 0.14 releases need Rust 1.88.
 
-use std::sync::Arc;
-
 use crate::context::Context;
-use crate::state::{State, States};
+use crate::state::State;
 
 /// What an fc-served tonic handler reads from its request: the invocation's
 /// [`Context`] and the instance [`State`].
@@ -212,7 +210,7 @@ impl<M> RequestExt for tonic::Request<M> {
     }
 
     fn state<T: Send + Sync + 'static>(&self) -> Result<State<T>, tonic::Status> {
-        let found = match self.extensions().get::<Arc<States>>() {
+        let found = match self.extensions().get::<Context>().and_then(Context::states) {
             Some(states) => states
                 .get::<T>()
                 .map_err(|failure| failure.body.error_message),

@@ -1,7 +1,7 @@
 //! HTTP functions: [`HttpFunction`] holds the user's app, built on its first
 //! invocation, and forwards each HTTP invocation to it whole: the base path FC puts in
-//! front is stripped, the instance state is attached, and the response headers FC
-//! forbids are dropped.
+//! front is stripped, and the response headers FC forbids are dropped. The instance
+//! state travels in the request's `Context`.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -18,7 +18,6 @@ use tower::ServiceExt;
 use crate::context::Context;
 use crate::panic::CatchUnwind;
 use crate::routes::{HttpFn, Named};
-use crate::state::States;
 
 /// The user's `#[fc::http]` function and the app it builds, once per instance.
 pub(crate) struct HttpFunction {
@@ -29,7 +28,6 @@ pub(crate) struct HttpFunction {
     /// Why the last build the health check started did not finish (it panicked).
     failed: Arc<Mutex<Option<String>>>,
     body_limit: usize,
-    states: Arc<States>,
 }
 
 /// How long the health check that starts the app's build waits for it: half of FC's
@@ -46,14 +44,13 @@ pub(crate) enum Build {
 }
 
 impl HttpFunction {
-    pub(crate) fn new(build: Named<HttpFn>, body_limit: usize, states: Arc<States>) -> Self {
+    pub(crate) fn new(build: Named<HttpFn>, body_limit: usize) -> Self {
         Self {
             build,
             app: Arc::new(OnceCell::new()),
             building: Arc::new(AtomicBool::new(false)),
             failed: Arc::new(Mutex::new(None)),
             body_limit,
-            states,
         }
     }
 
@@ -120,7 +117,6 @@ impl HttpFunction {
     pub(crate) async fn forward(&self, mut req: Request, context: &Context) -> Response {
         let app = self.app().await.clone();
         strip_base_path(&mut req, context.base_path());
-        req.extensions_mut().insert(Arc::clone(&self.states));
         let mut response = match app.oneshot(req).await {
             Ok(response) => response,
             Err(never) => match never {},
@@ -144,14 +140,15 @@ const MAX_RESPONSE_HEADERS: usize = 8 * 1024;
 /// URI in the extensions (axum's `OriginalUri`). A path outside the prefix is left
 /// as it is.
 pub(crate) fn strip_base_path(req: &mut Request, base: Option<&str>) {
-    let original = req.uri().clone();
-    req.extensions_mut().insert(OriginalUri(original.clone()));
     let Some(base) = base
         .map(|b| b.trim_end_matches('/'))
         .filter(|b| !b.is_empty())
     else {
+        // The URI stays as it came: axum's router records it as `OriginalUri`.
         return;
     };
+    let original = req.uri().clone();
+    req.extensions_mut().insert(OriginalUri(original.clone()));
     let Some(rest) = original.path().strip_prefix(base) else {
         tracing::debug!("path {} is outside the base path {base}", original.path());
         return;
@@ -237,7 +234,11 @@ mod tests {
             .body(axum::body::Body::empty())
             .unwrap();
         strip_base_path(&mut req, base);
-        let original = req.extensions().get::<OriginalUri>().unwrap().0.to_string();
+        // Without a base path the URI is left alone, and axum's router records it.
+        let original = match req.extensions().get::<OriginalUri>() {
+            Some(OriginalUri(uri)) => uri.to_string(),
+            None => req.uri().to_string(),
+        };
         (req.uri().to_string(), original)
     }
 

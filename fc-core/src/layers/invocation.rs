@@ -148,7 +148,11 @@ impl InvocationService {
         } else {
             std::mem::take(req.headers_mut())
         };
-        let context = Context::with(headers, Arc::clone(&self.shared.env), known);
+        // An HTTP app reads the instance's states through its context.
+        let states = policy
+            .keeps_headers
+            .then(|| Arc::clone(&self.shared.instance.states));
+        let context = Context::with(headers, Arc::clone(&self.shared.env), known, states);
         // ERROR level so that no RUST_LOG filter drops the span and, with it, the
         // request id on the user's own log lines.
         let span = crate::log::invocation_span(context.shared_request_id(), || {
