@@ -1,6 +1,8 @@
 //! The innermost service: runs the user's function for the kind of request.
 
 use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll};
 
@@ -67,15 +69,45 @@ impl Service<Request> for EndpointService {
     }
 }
 
+pin_project_lite::pin_project! {
+    /// The endpoint's answer to a request: its function's response, or its failure's.
+    pub(crate) struct Answer<F> {
+        #[pin]
+        run: F,
+    }
+}
+
+impl<F: Future<Output = Result<Response, Failure>>> Future for Answer<F> {
+    type Output = Response;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Response> {
+        self.project()
+            .run
+            .poll(cx)
+            .map(|result| result.unwrap_or_else(Failure::into_response))
+    }
+}
+
 impl Endpoint {
-    /// Runs the function for a request of `kind`; a failure is its response.
-    pub(crate) async fn answer(&self, kind: Kind, context: Context, req: Request) -> Response {
-        self.run(kind, context, req)
-            .await
-            .unwrap_or_else(Failure::into_response)
+    /// Runs the function for a request of `kind`; a failure is its response. The
+    /// future owns what it needs (the request once, in `run`'s own state).
+    pub(crate) fn answer(
+        self: Arc<Self>,
+        kind: Kind,
+        context: Context,
+        req: Request,
+    ) -> Answer<impl Future<Output = Result<Response, Failure>> + Send + 'static + use<>> {
+        Answer {
+            run: self.run(kind, context, req),
+        }
     }
 
-    async fn run(&self, kind: Kind, context: Context, req: Request) -> Result<Response, Failure> {
+    async fn run(
+        self: Arc<Self>,
+        kind: Kind,
+        context: Context,
+        req: Request,
+    ) -> Result<Response, Failure> {
         match kind {
             Kind::Invoke => {
                 let Some(invoke) = &self.invoke else {

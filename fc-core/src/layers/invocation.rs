@@ -16,17 +16,18 @@ use axum::extract::Request;
 use axum::response::Response;
 use http::{HeaderValue, StatusCode};
 use http_body::{Frame, SizeHint};
+use tower::util::Oneshot;
 use tower::{Layer, Service, ServiceExt};
 use tracing::Span;
 
 use crate::context::{Context, Env, Known};
-use crate::dispatch::{self, Kind, Policy};
+use crate::dispatch::{self, Policy};
 use crate::error::{Failure, Report};
 use crate::grpc_status::{Code, GrpcStatus};
 use crate::header;
 use crate::instance::Instance;
-use crate::layers::catch_panic::panicked;
-use crate::layers::{Inner, Route};
+use crate::layers::catch_panic::{CatchPanicService, panicked};
+use crate::layers::{Inner, Route, Svc};
 use crate::log::Output;
 use crate::log::marker::MarkerGuard;
 use crate::panic::{CatchUnwind, catching};
@@ -181,63 +182,35 @@ impl InvocationService {
         if layered || policy.keeps_headers {
             req.extensions_mut().insert(context.clone());
         }
-        let shared = Arc::clone(&self.shared);
-        let future = async move {
-            let output = &shared.output;
-            let deadline = context
-                .deadline()
-                .filter(|_| policy.invocation && shared.enforce_deadline);
-            if policy.invocation && shared.instance.needs_init() {
-                // An invocation before any /initialize: the initializer first,
-                // within the invocation's deadline (the run goes on without it).
-                // Boxed: a path taken once per instance stays out of every
-                // invocation's future.
-                let init = Box::pin(Deadline::new(
-                    shared.instance.ensure_initialized(&context),
-                    deadline,
-                ));
-                if let Err(failure) = init.await.unwrap_or_else(|_| Err(init_timed_out(&context))) {
-                    let guard = policy.marker.map(|m| m.start(&context, output));
-                    let response = finish(policy, failure.into_response());
-                    return Answer {
-                        response,
-                        guard,
-                        grpc: None,
-                        policy,
-                    };
-                }
-            }
-            let guard = policy.marker.map(|m| m.start(&context, output));
-            // Built where it is awaited: a future moved into an `.await` from a local
-            // takes its room twice in this one.
-            let response = Deadline::new(call(route, kind, context.clone(), req), deadline)
-                .await
-                // The handler's future is dropped: it stops at its next await.
-                .unwrap_or_else(|TimedOut| timed_out(&context).into_response());
-            let response = finish(policy, response);
-            // A `101 Switching Protocols` (only a forwarded response keeps one) hands
-            // the connection to the app: the invocation lasts until the socket
-            // closes, so its End marker and span stay with the connection.
-            let guard = match slot {
-                Some(slot) if response.status() == StatusCode::SWITCHING_PROTOCOLS => {
-                    let deadline = deadline.map(Into::into);
-                    slot.park(Parked::new(
-                        guard,
-                        Span::current(),
-                        context.clone(),
-                        deadline,
-                    ));
-                    None
-                }
-                _ => guard,
-            };
-            let grpc = policy.grpc.then_some(context);
-            Answer {
-                response,
-                guard,
-                grpc,
-                policy,
-            }
+        let deadline = context
+            .deadline()
+            .filter(|_| policy.invocation && self.shared.enforce_deadline);
+        // An invocation before any /initialize: the initializer first, within the
+        // invocation's deadline (the run goes on without it). Boxed: a path taken
+        // once per instance stays out of every invocation's future.
+        let init = (policy.invocation && self.shared.instance.needs_init()).then(|| {
+            let (instance, context) = (Arc::clone(&self.shared.instance), context.clone());
+            let init = async move { instance.ensure_initialized(&context).await };
+            Box::pin(Deadline::new(init, deadline)) as BoxFuture<_>
+        });
+        let call = match route {
+            Route::Endpoint(endpoint) => Call::Endpoint {
+                answer: CatchUnwind::new(endpoint.answer(kind, context.clone(), req)),
+            },
+            Route::Layered(layers) => Call::Layered {
+                oneshot: layers.oneshot(req),
+            },
+        };
+        let future = Invocation {
+            call: Some(Deadline::new(call, deadline)),
+            init,
+            guard: None,
+            started: false,
+            context,
+            output: self.shared.output.clone(),
+            policy,
+            slot,
+            deadline,
         };
         let future = InSpan::new(future, span);
         // With `otel`: the span ends and is exported before the response leaves.
@@ -337,20 +310,108 @@ impl<F: Future> Future for Deadline<F> {
     }
 }
 
-/// The endpoint's answer to a request, or the user's layers': a panic in either,
-/// while called, polled or dropped, becomes FC's 404 naming the request id.
-async fn call(route: Route, kind: Kind, context: Context, req: Request) -> Response {
-    match route {
-        Route::Endpoint(endpoint) => {
-            // Built where it is awaited, as in `invoke`.
-            CatchUnwind::new(endpoint.answer(kind, context.clone(), req))
-                .await
-                .unwrap_or_else(|()| panicked(Some(&context)))
+pin_project_lite::pin_project! {
+    /// The endpoint's answer to a request, or the user's layers': `Err` when either
+    /// panicked, while called, polled or dropped.
+    #[project = CallProjection]
+    enum Call<A> {
+        Endpoint { #[pin] answer: CatchUnwind<A> },
+        Layered { #[pin] oneshot: Oneshot<CatchPanicService<Svc>, Request> },
+    }
+}
+
+impl<A: Future<Output = Response>> Future for Call<A> {
+    type Output = Result<Response, ()>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
+        match self.project() {
+            CallProjection::Endpoint { answer } => answer.poll(cx),
+            CallProjection::Layered { oneshot } => oneshot.poll(cx).map(|result| match result {
+                Ok(response) => Ok(response),
+                Err(never) => match never {},
+            }),
         }
-        Route::Layered(layers) => match layers.oneshot(req).await {
-            Ok(response) => response,
-            Err(never) => match never {},
-        },
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// One invocation under way: the initializer first when the instance has not run
+    /// it, then the call under the deadline, after the Start marker. Written out
+    /// rather than an `async` block, which kept the request once more and the call's
+    /// future twice.
+    struct Invocation<A> {
+        // Dropped as soon as it is done or its deadline passed (it stops at its next
+        // await), inside the span the invocation is polled in.
+        #[pin]
+        call: Option<Deadline<Call<A>>>,
+        init: Option<BoxFuture<Result<Result<(), Failure>, TimedOut>>>,
+        guard: Option<MarkerGuard>,
+        started: bool,
+        context: Context,
+        output: Output,
+        policy: Policy,
+        slot: Option<upgrade::Slot>,
+        deadline: Option<std::time::Instant>,
+    }
+}
+
+impl<A: Future<Output = Response>> Future for Invocation<A> {
+    type Output = Answer;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Answer> {
+        let mut this = self.project();
+        let policy = *this.policy;
+        if let Some(init) = this.init.as_mut() {
+            let result = ready!(init.as_mut().poll(cx));
+            *this.init = None;
+            let result = result.unwrap_or_else(|TimedOut| Err(init_timed_out(this.context)));
+            if let Err(failure) = result {
+                this.call.set(None);
+                let guard = policy.marker.map(|m| m.start(this.context, this.output));
+                return Poll::Ready(Answer {
+                    response: finish(policy, failure.into_response()),
+                    guard,
+                    grpc: None,
+                    policy,
+                });
+            }
+        }
+        if !std::mem::replace(this.started, true) {
+            *this.guard = policy.marker.map(|m| m.start(this.context, this.output));
+        }
+        let Some(call) = this.call.as_mut().as_pin_mut() else {
+            return Poll::Pending;
+        };
+        let result = ready!(call.poll(cx));
+        this.call.set(None);
+        let response = match result {
+            Ok(Ok(response)) => response,
+            Ok(Err(())) => panicked(Some(this.context)),
+            Err(TimedOut) => timed_out(this.context).into_response(),
+        };
+        let response = finish(policy, response);
+        // A `101 Switching Protocols` (only a forwarded response keeps one) hands the
+        // connection to the app: the invocation lasts until the socket closes, so
+        // its End marker and span stay with the connection.
+        let guard = match this.slot.take() {
+            Some(slot) if response.status() == StatusCode::SWITCHING_PROTOCOLS => {
+                let deadline = this.deadline.map(Into::into);
+                slot.park(Parked::new(
+                    this.guard.take(),
+                    Span::current(),
+                    this.context.clone(),
+                    deadline,
+                ));
+                None
+            }
+            _ => this.guard.take(),
+        };
+        Poll::Ready(Answer {
+            response,
+            guard,
+            grpc: policy.grpc.then(|| this.context.clone()),
+            policy,
+        })
     }
 }
 
@@ -550,6 +611,7 @@ impl HttpBody for InvocationBody {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dispatch::Kind;
 
     #[test]
     fn failures_are_404_with_fc_status_404() {
