@@ -16,30 +16,6 @@ use crate::trace_context::TraceContext;
 /// line carries it, and none may exceed FC's 32 KB.
 const MAX_REQUEST_ID: usize = 128;
 
-/// Marks the credentials FC sends (and `authorization`, `cookie`) sensitive, so that
-/// `Debug` and header-logging layers print them as `Sensitive`: on the context's
-/// headers and on the request an HTTP app gets.
-pub(crate) fn mark_sensitive(headers: &mut HeaderMap) {
-    // One pass over the headers, comparing names, rather than a lookup (a hash) per
-    // sensitive name.
-    for (name, value) in headers.iter_mut() {
-        if SENSITIVE.contains(name) {
-            value.set_sensitive(true);
-        }
-    }
-}
-
-/// Headers whose values must never be printed: `Debug` of [`Context::headers`] shows
-/// them as `Sensitive`.
-const SENSITIVE: [HeaderName; 6] = [
-    header::ACCESS_KEY_SECRET,
-    header::SECURITY_TOKEN,
-    header::ACCESS_KEY_ID,
-    http::header::AUTHORIZATION,
-    http::header::PROXY_AUTHORIZATION,
-    http::header::COOKIE,
-];
-
 /// What an invocation knows about itself: request id, function metadata, credentials.
 ///
 /// Built from the request's `x-fc-*` headers; where a header is missing or empty (FC
@@ -116,8 +92,7 @@ impl Context {
     }
 
     pub(crate) fn new(mut headers: HeaderMap, env: Arc<Env>) -> Self {
-        mark_sensitive(&mut headers);
-        let known = Known::of(&header::Common::find(&headers));
+        let known = Known::of(&header::Common::find_and_mark(&mut headers));
         Self::with(headers, env, known, None)
     }
 

@@ -2,8 +2,11 @@
 //! and what fc does for each kind: the one place that answers "which markers, is it
 //! an invocation, whose status counts".
 
-use http::{HeaderMap, Method};
+#[cfg(test)]
+use http::HeaderMap;
+use http::Method;
 
+#[cfg(test)]
 use crate::grpc_status;
 #[cfg(test)]
 use crate::header::{self, text};
@@ -121,7 +124,31 @@ impl Kind {
     }
 }
 
-/// [`classify_by`], reading `x-fc-control-path` itself (for tests).
+/// What `x-fc-control-path` says: the values FC sends, anything else, or nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Control {
+    Invoke,
+    Initialize,
+    HttpInvoke,
+    Other,
+    Absent,
+}
+
+impl Control {
+    /// The header's value as text (missing or empty: absent).
+    pub(crate) fn of(value: Option<&str>) -> Self {
+        match value {
+            Some("/invoke") => Control::Invoke,
+            Some("/initialize") => Control::Initialize,
+            Some("/http-invoke") => Control::HttpInvoke,
+            Some(_) => Control::Other,
+            None => Control::Absent,
+        }
+    }
+}
+
+/// [`classify_by`], reading `x-fc-control-path` and the content type itself (for
+/// tests).
 #[cfg(test)]
 pub(crate) fn classify(
     method: &Method,
@@ -132,8 +159,8 @@ pub(crate) fn classify(
     classify_by(
         method,
         path,
-        text(headers, header::CONTROL_PATH),
-        headers,
+        Control::of(text(headers, header::CONTROL_PATH)),
+        grpc_status::is_grpc(headers),
         health,
     )
 }
@@ -148,26 +175,20 @@ pub(crate) fn classify(
 pub(crate) fn classify_by(
     method: &Method,
     path: &str,
-    control: Option<&str>,
-    headers: &HeaderMap,
+    control: Control,
+    grpc: bool,
     health: Option<&str>,
 ) -> Kind {
-    let http = || {
-        if grpc_status::is_grpc(headers) {
-            Kind::Grpc
-        } else {
-            Kind::Http
-        }
-    };
+    let http = || if grpc { Kind::Grpc } else { Kind::Http };
     match control {
-        Some("/invoke") => return Kind::Invoke,
-        Some("/initialize") => return Kind::Initialize,
+        Control::Invoke => return Kind::Invoke,
+        Control::Initialize => return Kind::Initialize,
         _ => {}
     }
     if health == Some(path) && (method == Method::GET || method == Method::HEAD) {
         return Kind::Health;
     }
-    if control == Some("/http-invoke") {
+    if control == Control::HttpInvoke {
         return http();
     }
     match (method, path) {

@@ -24,15 +24,11 @@ pub(crate) enum Code {
 /// Whether a request is a gRPC call: `content-type` `application/grpc`, alone or with
 /// a subtype (`application/grpc+proto`) or parameters. gRPC-Web is not: its status
 /// travels in the body, which fc does not write.
+#[cfg(test)]
 pub(crate) fn is_grpc(headers: &HeaderMap) -> bool {
-    let Some(content_type) = headers.get(CONTENT_TYPE) else {
-        return false;
-    };
-    let value = content_type.as_bytes();
-    let prefix = b"application/grpc";
-    value.len() >= prefix.len()
-        && value[..prefix.len()].eq_ignore_ascii_case(prefix)
-        && matches!(value.get(prefix.len()), None | Some(b'+' | b';'))
+    headers
+        .get(CONTENT_TYPE)
+        .is_some_and(crate::header::is_grpc_content_type)
 }
 
 /// A gRPC status fc answers a failed call with.

@@ -5,7 +5,7 @@
 //! The names are `HeaderName` constants: a lookup by one hashes it directly, where a
 //! lookup by `&str` first parses and validates the name.
 
-use http::header::AsHeaderName;
+use http::header::{AUTHORIZATION, AsHeaderName, CONTENT_TYPE, COOKIE, PROXY_AUTHORIZATION};
 use http::{HeaderMap, HeaderName, HeaderValue};
 
 /// The names, as `HeaderName` constants and, for tests, as text in [`str`].
@@ -66,13 +66,25 @@ pub(crate) struct Common<'a> {
     pub(crate) control_path: Option<&'a HeaderValue>,
     pub(crate) function_timeout: Option<&'a HeaderValue>,
     pub(crate) base_path: Option<&'a HeaderValue>,
+    /// `content-type` says gRPC ([`is_grpc_content_type`]).
+    pub(crate) grpc: bool,
 }
 
 impl<'a> Common<'a> {
-    pub(crate) fn find(headers: &'a HeaderMap) -> Self {
+    /// Finds them and, in the same pass, marks the credentials FC sends (and
+    /// `authorization`, `proxy-authorization`, `cookie`) sensitive, so that `Debug`
+    /// and header-logging layers print them as `Sensitive`: wherever the headers go
+    /// next (the context, the request an HTTP app gets), they are marked.
+    pub(crate) fn find_and_mark(headers: &'a mut HeaderMap) -> Self {
         let mut found = Self::default();
-        for (name, value) in headers {
+        let mut content_type = None;
+        for (name, value) in headers.iter_mut() {
             let Some(rest) = name.as_str().strip_prefix("x-fc-") else {
+                if name == CONTENT_TYPE {
+                    content_type.get_or_insert(&*value);
+                } else if [AUTHORIZATION, PROXY_AUTHORIZATION, COOKIE].contains(name) {
+                    value.set_sensitive(true);
+                }
                 continue;
             };
             let slot = match rest {
@@ -80,12 +92,26 @@ impl<'a> Common<'a> {
                 "control-path" => &mut found.control_path,
                 "function-timeout" => &mut found.function_timeout,
                 "base-path" => &mut found.base_path,
+                "access-key-id" | "access-key-secret" | "security-token" => {
+                    value.set_sensitive(true);
+                    continue;
+                }
                 _ => continue,
             };
-            slot.get_or_insert(value);
+            slot.get_or_insert(&*value);
         }
+        found.grpc = content_type.is_some_and(is_grpc_content_type);
         found
     }
+}
+
+/// A content type of gRPC's: `application/grpc`, alone or followed by `+` or `;`.
+pub(crate) fn is_grpc_content_type(value: &HeaderValue) -> bool {
+    let value = value.as_bytes();
+    let prefix = b"application/grpc";
+    value.len() >= prefix.len()
+        && value[..prefix.len()].eq_ignore_ascii_case(prefix)
+        && matches!(value.get(prefix.len()), None | Some(b'+' | b';'))
 }
 
 /// A found header's value as text, as [`text`] reads it.
@@ -94,4 +120,70 @@ pub(crate) fn text_of(value: Option<&HeaderValue>) -> Option<&str> {
         .and_then(|v| v.to_str().ok())
         .map(str::trim)
         .filter(|v| !v.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The one pass finds what lookups by name would, first values first, and marks
+    /// every credential sensitive.
+    #[test]
+    fn one_pass_finds_what_lookups_find_and_marks_credentials() {
+        let mut headers = HeaderMap::new();
+        for (name, value) in [
+            ("content-type", "application/grpc+proto"),
+            ("x-fc-request-id", "req-1"),
+            ("x-fc-access-key-id", "id"),
+            ("x-fc-access-key-secret", "secret"),
+            ("x-fc-security-token", "token"),
+            ("authorization", "Bearer t"),
+            ("proxy-authorization", "Basic p"),
+            ("cookie", "c=1"),
+            ("x-fc-function-timeout", "7"),
+            ("x-fc-base-path", "/base"),
+            ("x-fc-control-path", "/http-invoke"),
+            ("x-fc-request-id", "req-2"),
+            ("x-custom", "seen"),
+        ] {
+            headers.append(
+                HeaderName::from_static(name),
+                HeaderValue::from_static(value),
+            );
+        }
+        let expected = [REQUEST_ID, CONTROL_PATH, FUNCTION_TIMEOUT, BASE_PATH]
+            .map(|name| text(&headers, name).map(str::to_owned));
+        let found = Common::find_and_mark(&mut headers);
+        let got = [
+            found.request_id,
+            found.control_path,
+            found.function_timeout,
+            found.base_path,
+        ]
+        .map(|value| text_of(value).map(str::to_owned));
+        assert_eq!(got, expected);
+        assert_eq!(got[0].as_deref(), Some("req-1"));
+        assert!(found.grpc);
+        for (name, value) in &headers {
+            let credential = [
+                "x-fc-access-key-id",
+                "x-fc-access-key-secret",
+                "x-fc-security-token",
+                "authorization",
+                "proxy-authorization",
+                "cookie",
+            ]
+            .contains(&name.as_str());
+            assert_eq!(value.is_sensitive(), credential, "{name}");
+        }
+
+        let mut none = HeaderMap::new();
+        none.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/grpc-web"),
+        );
+        let found = Common::find_and_mark(&mut none);
+        assert!(!found.grpc);
+        assert!(found.request_id.is_none() && found.control_path.is_none());
+    }
 }

@@ -21,7 +21,7 @@ use tower::{Layer, Service, ServiceExt};
 use tracing::Span;
 
 use crate::context::{Context, Env, Known};
-use crate::dispatch::{self, Policy};
+use crate::dispatch::{self, Control, Policy};
 use crate::error::{Failure, Report};
 use crate::grpc_status::{Code, GrpcStatus};
 use crate::header;
@@ -128,22 +128,22 @@ impl InvocationService {
         mut req: Request,
     ) -> impl Future<Output = Result<Response<InvocationBody>, Infallible>> + Send + 'static + use<>
     {
-        // FC's headers that every request needs, in one pass.
-        let found = header::Common::find(req.headers());
+        // FC's headers that every request needs, in one pass that also marks the
+        // credentials sensitive wherever the headers go next.
+        let found = header::Common::find_and_mark(req.headers_mut());
+        let control = Control::of(header::text_of(found.control_path));
+        let (grpc, known) = (found.grpc, Known::of(&found));
         let kind = dispatch::classify_by(
             req.method(),
             req.uri().path(),
-            header::text_of(found.control_path),
-            req.headers(),
+            control,
+            grpc,
             self.shared.health_path.as_deref(),
         );
-        let known = Known::of(&found);
         let policy = kind.policy();
-        // The credentials FC sends are marked sensitive wherever the headers go. A
-        // request for the HTTP app reaches it as it came, so its context reads a copy
-        // of the headers. Any other request's headers (FC's own) move into the
+        // A request for the HTTP app reaches it as it came, so its context reads a
+        // copy of the headers. Any other request's headers (FC's own) move into the
         // context: no copy on the hot path; layers read them with `Context::headers`.
-        crate::context::mark_sensitive(req.headers_mut());
         let headers = if policy.keeps_headers {
             req.headers().clone()
         } else {
@@ -155,10 +155,12 @@ impl InvocationService {
             .then(|| Arc::clone(&self.shared.instance.states));
         let context = Context::with(headers, Arc::clone(&self.shared.env), known, states);
         // ERROR level so that no RUST_LOG filter drops the span and, with it, the
-        // request id on the user's own log lines.
-        let span = crate::log::invocation_span(context.shared_request_id(), || {
-            tracing::error_span!(crate::log::SPAN_NAME, request_id = context.request_id())
-        });
+        // request id on the user's own log lines. A root: an invocation belongs to no
+        // span of the connection's (and the registry need not look one up).
+        let span = crate::log::invocation_span(
+            context.shared_request_id(),
+            || tracing::error_span!(parent: None, crate::log::SPAN_NAME, request_id = context.request_id()),
+        );
         // With `otel`: the invocation's OpenTelemetry span, a child of FC's.
         #[cfg(feature = "otel")]
         let trace = crate::otel::InvocationTrace::start(
