@@ -16,17 +16,20 @@
 //!    invocation (a WebSocket) is kept until the socket closes.
 //! 2. `layers::stack` (assembled by `app::App::into_router`) is the service each request
 //!    goes through, outermost first:
-//!    - `layers::invocation`: `dispatch::classify` names the request's `Kind` from
-//!      `x-fc-control-path` (else method and path), and `Kind::policy` says what
-//!      that kind gets. The headers become a [`Context`] (`context`, names in
-//!      `header`), a span carries the request id, the function's deadline starts,
+//!    - `layers::invocation`: one pass over the headers (`header::Common`) finds
+//!      FC's and marks the credentials sensitive; `dispatch::classify_by` names the
+//!      request's `Kind` from `x-fc-control-path` (else method and path), and
+//!      `Kind::policy` says what that kind gets. The headers become a [`Context`]
+//!      (`context`), a span carries the request id, the function's deadline starts,
 //!      `instance` runs the initializer first (in a task of its own, within that
 //!      deadline) if it has not yet succeeded, and `log::marker` prints
 //!      `FC Invoke Start` (every line goes through `log::stdout`, which a stalled
-//!      reader never blocks);
-//!    - `layers::catch_panic` turns a panic below it (in `poll_ready`, `call`, a
-//!      poll, or a drop) into FC's 404 (`panic` holds the hook that logs it);
-//!    - the user's own layers (`App::layer`);
+//!      reader never blocks). The invocation is one written-out future
+//!      (`Invocation`), which holds the endpoint's inline;
+//!    - a panic below it (in the endpoint or, through `layers::catch_panic`, in the
+//!      user's layers: in `poll_ready`, `call`, a poll, or a drop) becomes FC's 404
+//!      (`panic` holds the hook that logs it);
+//!    - the user's own layers (`App::layer`), when there are any;
 //!    - `endpoint`: reads the body, and calls the erased handler from `routes`, which
 //!      the code `#[fc::invoke]` generated decodes (`macro_support::event`) and
 //!      answers (`macro_support::reply`) through.
