@@ -21,9 +21,8 @@ pub(crate) enum Code {
     Internal = 13,
 }
 
-/// Whether a request is a gRPC call: `content-type` `application/grpc`, alone or with
-/// a subtype (`application/grpc+proto`) or parameters. gRPC-Web is not: its status
-/// travels in the body, which fc does not write.
+/// Whether a request's `content-type` is gRPC's ([`crate::header::is_grpc_content_type`]),
+/// for tests that classify a request by its headers.
 #[cfg(test)]
 pub(crate) fn is_grpc(headers: &HeaderMap) -> bool {
     headers

@@ -105,7 +105,9 @@ impl<'a> Common<'a> {
     }
 }
 
-/// A content type of gRPC's: `application/grpc`, alone or followed by `+` or `;`.
+/// A content type of gRPC's: `application/grpc`, alone or with a subtype
+/// (`application/grpc+proto`) or parameters. gRPC-Web is not: its status travels in
+/// the body, which fc does not write.
 pub(crate) fn is_grpc_content_type(value: &HeaderValue) -> bool {
     let value = value.as_bytes();
     let prefix = b"application/grpc";

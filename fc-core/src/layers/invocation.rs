@@ -223,7 +223,7 @@ impl InvocationService {
 }
 
 /// What an invocation's future comes to: the response, and what its body keeps.
-struct Answer {
+struct Outcome {
     response: Response,
     guard: Option<MarkerGuard>,
     /// A gRPC call's context, for the trailers that end its stream on a panic.
@@ -236,7 +236,7 @@ pin_project_lite::pin_project! {
     /// while it is dropped (as tracing's `Instrumented` does). The span then moves
     /// to the response body when that body runs code of the app's: it is not
     /// cloned, nor looked up again.
-    pub(crate) struct InSpan<F> {
+    struct InSpan<F> {
         #[pin]
         inner: Option<F>,
         span: Option<Span>,
@@ -260,12 +260,12 @@ impl<F> InSpan<F> {
     }
 }
 
-impl<F: Future<Output = Answer>> Future for InSpan<F> {
+impl<F: Future<Output = Outcome>> Future for InSpan<F> {
     type Output = Result<Response<InvocationBody>, Infallible>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
         let mut this = self.project();
-        let answer = {
+        let outcome = {
             let _entered = this.span.as_ref().map(Span::enter);
             let Some(inner) = this.inner.as_mut().as_pin_mut() else {
                 return Poll::Pending;
@@ -273,7 +273,7 @@ impl<F: Future<Output = Answer>> Future for InSpan<F> {
             ready!(inner.poll(cx))
         };
         this.inner.set(None);
-        Poll::Ready(Ok(InvocationBody::wrap(answer, this.span.take())))
+        Poll::Ready(Ok(InvocationBody::wrap(outcome, this.span.take())))
     }
 }
 
@@ -358,9 +358,9 @@ pin_project_lite::pin_project! {
 }
 
 impl<A: Future<Output = Response>> Future for Invocation<A> {
-    type Output = Answer;
+    type Output = Outcome;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Answer> {
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Outcome> {
         let mut this = self.project();
         let policy = *this.policy;
         if let Some(init) = this.init.as_mut() {
@@ -370,7 +370,7 @@ impl<A: Future<Output = Response>> Future for Invocation<A> {
             if let Err(failure) = result {
                 this.call.set(None);
                 let guard = policy.marker.map(|m| m.start(this.context, this.output));
-                return Poll::Ready(Answer {
+                return Poll::Ready(Outcome {
                     response: finish(policy, failure.into_response()),
                     guard,
                     grpc: None,
@@ -408,7 +408,7 @@ impl<A: Future<Output = Response>> Future for Invocation<A> {
             }
             _ => this.guard.take(),
         };
-        Poll::Ready(Answer {
+        Poll::Ready(Outcome {
             response,
             guard,
             grpc: policy.grpc.then(|| this.context.clone()),
@@ -514,13 +514,13 @@ fn end_marker(guard: MarkerGuard) -> Ending {
 }
 
 impl InvocationBody {
-    fn wrap(answer: Answer, span: Option<Span>) -> Response<InvocationBody> {
-        let Answer {
+    fn wrap(outcome: Outcome, span: Option<Span>) -> Response<InvocationBody> {
+        let Outcome {
             response,
             guard,
             grpc,
             policy,
-        } = answer;
+        } = outcome;
         // A body of the app's own, or one a user's layer made that streams, runs code
         // of theirs as it is polled: its log lines need the request id. Any other
         // body drops the span here.

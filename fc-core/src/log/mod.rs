@@ -47,10 +47,7 @@ pub fn layer<S>(output: Output) -> impl Layer<S> + Send + Sync + 'static
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
-    EventLayer {
-        output,
-        format: Format::Text,
-    }
+    format_layer(output, Format::Text)
 }
 
 /// [`JsonFormat`] as a layer, writing to `output`: [`layer`] with one JSON object per
@@ -67,10 +64,7 @@ pub fn json_layer<S>(output: Output) -> impl Layer<S> + Send + Sync + 'static
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
-    EventLayer {
-        output,
-        format: Format::Json,
-    }
+    format_layer(output, Format::Json)
 }
 
 /// fc's layer in `format`: [`layer`] or [`json_layer`], as one type.
