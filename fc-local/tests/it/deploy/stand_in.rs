@@ -79,6 +79,16 @@ pub(super) struct Fc {
     pub(super) state: Arc<Mutex<State>>,
 }
 
+/// The stand-in's server thread lives as long as the test process, so its state never
+/// drops by itself: the test's `Fc` stops the instances it started when the test ends,
+/// or their bootstraps would outlive the test run.
+impl Drop for Fc {
+    fn drop(&mut self) {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.functions.clear();
+    }
+}
+
 impl Fc {
     pub(super) fn start(dir: &Path, keys: &[(&str, &str, Option<&str>)]) -> Fc {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
