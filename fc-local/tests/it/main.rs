@@ -3,6 +3,7 @@
 
 mod common;
 
+mod build;
 mod check;
 mod config;
 mod deploy;
