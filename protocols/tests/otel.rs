@@ -88,6 +88,9 @@ async fn user_work(n: u64) -> String {
         .to_owned()
 }
 
+/// Signalled when `child_then_wait`'s span has ended.
+static CHILD_ENDED: tokio::sync::Notify = tokio::sync::Notify::const_new();
+
 /// Signalled when the span of the work an invocation left running has ended.
 static LATE_DONE: tokio::sync::Notify = tokio::sync::Notify::const_new();
 
@@ -95,6 +98,20 @@ static LATE_DONE: tokio::sync::Notify = tokio::sync::Notify::const_new();
 async fn handle(event: Value) -> Result<Value, fc::Error> {
     if event["fail"] == true {
         return Err("asked to fail".into());
+    }
+    if event["hold"] == true {
+        // Ends a span whose export the receiver holds, once the other invocation's
+        // span has ended: this invocation's export then takes that span too.
+        drop(tracing::info_span!(receiver::HELD).entered());
+        CHILD_ENDED.notified().await;
+        return Ok(json!({}));
+    }
+    if event["child_then_wait"] == true {
+        drop(tracing::info_span!("early_child").entered());
+        CHILD_ENDED.notify_one();
+        // Time for the other invocation to end and take the pending spans.
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        return Ok(json!({}));
     }
     if event["late"] == true {
         // Work that outlives the invocation: its span ends after the response.
@@ -354,6 +371,34 @@ fn spans_that_end_after_their_invocation_leave_with_the_pre_stop_hook() {
                 .any(|s| s.span.name == "late_work" && s.parent_span_id() == root.span_id()),
             "{late:#?}"
         );
+    });
+}
+
+/// Concurrent invocations share one queue of ended spans: an invocation's spans can
+/// leave in another's export. Its response still waits for them to arrive.
+#[test]
+fn spans_taken_by_another_invocations_export_arrive_before_the_response() {
+    run(async {
+        let addr = start(fc::routes![handle]).await;
+        let trace_id = format!("{:032x}", 0x00ea_71e5_u128);
+        let traceparent = format!("00-{trace_id}-{:016x}-01", 0x2000);
+        let holder = tokio::spawn(async move {
+            invoke(addr, Req::invoke("holder", r#"{"hold": true}"#))
+                .await
+                .expect_ok();
+        });
+        invoke(
+            addr,
+            Req::invoke("child-then-wait", r#"{"child_then_wait": true}"#)
+                .header("traceparent", &traceparent),
+        )
+        .await
+        .expect_ok();
+        let spans = receiver().in_trace(&trace_id);
+        let names: Vec<&str> = spans.iter().map(|s| s.span.name.as_str()).collect();
+        assert_eq!(names.len(), 2, "the invocation and early_child: {names:?}");
+        assert!(names.contains(&"early_child"), "{names:?}");
+        holder.await.unwrap();
     });
 }
 

@@ -11,6 +11,7 @@
 //! request is still in flight, so all of them leave before FC can freeze the
 //! instance.
 
+use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -29,13 +30,37 @@ use tracing::subscriber::NoSubscriber;
 const MAX_PENDING: usize = 8192;
 
 /// Spans that ended and were not yet exported.
+///
+/// Concurrent invocations share it, so one invocation's flush can take (and export)
+/// spans of another's that ended first. Each take gets a ticket, and a flush waits for
+/// the exports of earlier tickets still under way: an invocation's spans have arrived
+/// when its response leaves, whichever export carried them.
 #[derive(Debug, Default)]
 pub(crate) struct Pending {
-    spans: Mutex<Vec<SpanData>>,
+    queue: Mutex<Queue>,
     dropped: AtomicUsize,
     /// An exporter is installed: until then spans are not kept (nothing would send
     /// them).
     enabled: AtomicBool,
+    /// An export under way finished.
+    exported: tokio::sync::Notify,
+}
+
+#[derive(Debug, Default)]
+struct Queue {
+    spans: Vec<SpanData>,
+    /// The ticket of the next take.
+    next: u64,
+    /// The tickets whose exports are under way.
+    in_flight: BTreeSet<u64>,
+}
+
+/// What a flush took: the spans, how many were dropped since the last take, and its
+/// place among the takes.
+pub(crate) struct Taken {
+    pub(crate) spans: Vec<SpanData>,
+    pub(crate) dropped: usize,
+    ticket: u64,
 }
 
 impl Pending {
@@ -43,22 +68,68 @@ impl Pending {
         self.enabled.store(true, Ordering::Release);
     }
 
+    fn lock(&self) -> std::sync::MutexGuard<'_, Queue> {
+        self.queue.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     fn push(&self, span: SpanData) {
         if !self.enabled.load(Ordering::Acquire) {
             return;
         }
-        let mut spans = self.spans.lock().unwrap_or_else(PoisonError::into_inner);
-        if spans.len() < MAX_PENDING {
-            spans.push(span);
+        let mut queue = self.lock();
+        if queue.spans.len() < MAX_PENDING {
+            queue.spans.push(span);
         } else {
             self.dropped.fetch_add(1, Ordering::Relaxed);
         }
     }
 
-    /// Everything pending, and how many spans were dropped since the last take.
-    pub(crate) fn take(&self) -> (Vec<SpanData>, usize) {
-        let spans = std::mem::take(&mut *self.spans.lock().unwrap_or_else(PoisonError::into_inner));
-        (spans, self.dropped.swap(0, Ordering::Relaxed))
+    /// Everything pending, and how many spans were dropped since the last take. A
+    /// non-empty take counts as under way until [`Pending::exported`].
+    pub(crate) fn take(&self) -> Taken {
+        let mut queue = self.lock();
+        let spans = std::mem::take(&mut queue.spans);
+        let ticket = queue.next;
+        queue.next += 1;
+        if !spans.is_empty() {
+            queue.in_flight.insert(ticket);
+        }
+        drop(queue);
+        Taken {
+            spans,
+            dropped: self.dropped.swap(0, Ordering::Relaxed),
+            ticket,
+        }
+    }
+
+    /// The export of `ticket`'s spans is over (sent, failed or abandoned).
+    fn exported(&self, ticket: u64) {
+        if self.lock().in_flight.remove(&ticket) {
+            self.exported.notify_waiters();
+        }
+    }
+
+    /// Until no export of a take before `ticket` is under way.
+    async fn earlier_exported(&self, ticket: u64) {
+        loop {
+            let exported = self.exported.notified();
+            tokio::pin!(exported);
+            exported.as_mut().enable();
+            if self.lock().in_flight.range(..ticket).next().is_none() {
+                return;
+            }
+            exported.await;
+        }
+    }
+}
+
+/// Marks a take's export over when dropped, also when the request that flushed goes
+/// away mid-export.
+struct InFlight<'a>(&'a Pending, u64);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.exported(self.1);
     }
 }
 
@@ -134,8 +205,9 @@ impl Exporter {
         let decision = self.lock().before(now);
         let probing = match decision {
             Decision::Skip => {
-                let (batch, dropped) = pending.take();
-                self.lock().dropped += batch.len() + dropped;
+                let taken = pending.take();
+                self.lock().dropped += taken.spans.len() + taken.dropped;
+                pending.exported(taken.ticket);
                 return;
             }
             Decision::Export { probing } => probing,
@@ -143,13 +215,23 @@ impl Exporter {
         // A probe whose request is dropped mid-export (the client went away) must not
         // leave the breaker waiting for it.
         let probe = ProbeGuard(probing.then_some(self));
-        let (batch, dropped) = pending.take();
+        let Taken {
+            spans: batch,
+            dropped,
+            ticket,
+        } = pending.take();
+        let in_flight = InFlight(pending, ticket);
+        // Spans of this invocation's that an earlier flush took arrive with that
+        // export: wait for it too, within the same budget.
+        let earlier = tokio::time::timeout_at(now + budget, pending.earlier_exported(ticket));
         if dropped > 0 {
             tracing::warn!(
                 "OpenTelemetry: {dropped} span(s) dropped: more than {MAX_PENDING} were waiting for export"
             );
         }
         if batch.is_empty() {
+            drop(probe);
+            let _ = earlier.await;
             return;
         }
         let count = batch.len();
@@ -167,6 +249,8 @@ impl Exporter {
         };
         let report = self.lock().after(Instant::now(), count, outcome);
         std::mem::forget(probe);
+        drop(in_flight);
+        let _ = earlier.await;
         match report {
             Report::Nothing => {}
             Report::Recovered { dropped } => tracing::info!(

@@ -59,6 +59,20 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 }
 
 /// A collector: every export request, decoded.
+/// The name of a span whose export the receiver answers only after [`HOLD`].
+pub(crate) const HELD: &str = "held_export";
+/// How long the receiver holds an export that carries a [`HELD`] span.
+pub(crate) const HOLD: std::time::Duration = std::time::Duration::from_millis(500);
+
+fn holds(request: &ExportTraceServiceRequest) -> bool {
+    request
+        .resource_spans
+        .iter()
+        .flat_map(|r| &r.scope_spans)
+        .flat_map(|s| &s.spans)
+        .any(|span| span.name == HELD)
+}
+
 #[derive(Clone, Default)]
 pub(crate) struct Receiver {
     pub(crate) exports: Arc<Mutex<Vec<ExportTraceServiceRequest>>>,
@@ -73,6 +87,10 @@ impl Receiver {
                 move |headers: axum::http::HeaderMap, body: Bytes| async move {
                     assert_eq!(headers["content-type"], "application/x-protobuf");
                     let request = ExportTraceServiceRequest::decode(body).expect("an OTLP export");
+                    // A slow collector, for the exports that carry a span so named.
+                    if holds(&request) {
+                        tokio::time::sleep(HOLD).await;
+                    }
                     exports.lock().unwrap().push(request);
                     (
                         [("content-type", "application/x-protobuf")],
