@@ -56,11 +56,19 @@ struct Queue {
 }
 
 /// What a flush took: the spans, how many were dropped since the last take, and its
-/// place among the takes.
-pub(crate) struct Taken {
+/// place among the takes. Its export counts as under way until it is dropped (sent,
+/// failed, skipped, or abandoned by a request that went away mid-export).
+pub(crate) struct Taken<'a> {
     pub(crate) spans: Vec<SpanData>,
     pub(crate) dropped: usize,
     ticket: u64,
+    pending: &'a Pending,
+}
+
+impl Drop for Taken<'_> {
+    fn drop(&mut self) {
+        self.pending.exported(self.ticket);
+    }
 }
 
 impl Pending {
@@ -85,8 +93,8 @@ impl Pending {
     }
 
     /// Everything pending, and how many spans were dropped since the last take. A
-    /// non-empty take counts as under way until [`Pending::exported`].
-    pub(crate) fn take(&self) -> Taken {
+    /// non-empty take counts as under way until it is dropped.
+    pub(crate) fn take(&self) -> Taken<'_> {
         let mut queue = self.lock();
         let spans = std::mem::take(&mut queue.spans);
         let ticket = queue.next;
@@ -99,6 +107,7 @@ impl Pending {
             spans,
             dropped: self.dropped.swap(0, Ordering::Relaxed),
             ticket,
+            pending: self,
         }
     }
 
@@ -120,16 +129,6 @@ impl Pending {
             }
             exported.await;
         }
-    }
-}
-
-/// Marks a take's export over when dropped, also when the request that flushed goes
-/// away mid-export.
-struct InFlight<'a>(&'a Pending, u64);
-
-impl Drop for InFlight<'_> {
-    fn drop(&mut self) {
-        self.0.exported(self.1);
     }
 }
 
@@ -207,7 +206,6 @@ impl Exporter {
             Decision::Skip => {
                 let taken = pending.take();
                 self.lock().dropped += taken.spans.len() + taken.dropped;
-                pending.exported(taken.ticket);
                 return;
             }
             Decision::Export { probing } => probing,
@@ -215,22 +213,18 @@ impl Exporter {
         // A probe whose request is dropped mid-export (the client went away) must not
         // leave the breaker waiting for it.
         let probe = ProbeGuard(probing.then_some(self));
-        let Taken {
-            spans: batch,
-            dropped,
-            ticket,
-        } = pending.take();
-        let in_flight = InFlight(pending, ticket);
+        let mut taken = pending.take();
+        let (batch, dropped) = (std::mem::take(&mut taken.spans), taken.dropped);
         // Spans of this invocation's that an earlier flush took arrive with that
         // export: wait for it too, within the same budget.
-        let earlier = tokio::time::timeout_at(now + budget, pending.earlier_exported(ticket));
+        let earlier = tokio::time::timeout_at(now + budget, pending.earlier_exported(taken.ticket));
         if dropped > 0 {
             tracing::warn!(
                 "OpenTelemetry: {dropped} span(s) dropped: more than {MAX_PENDING} were waiting for export"
             );
         }
         if batch.is_empty() {
-            drop(probe);
+            drop((probe, taken));
             let _ = earlier.await;
             return;
         }
@@ -249,7 +243,7 @@ impl Exporter {
         };
         let report = self.lock().after(Instant::now(), count, outcome);
         std::mem::forget(probe);
-        drop(in_flight);
+        drop(taken);
         let _ = earlier.await;
         match report {
             Report::Nothing => {}
@@ -425,6 +419,38 @@ pub(crate) fn redact(url: &str) -> std::borrow::Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A flush waits for the takes before its own, until each is dropped: sent, or
+    /// abandoned by a request that went away; an empty take holds nothing up.
+    #[test]
+    fn a_take_is_under_way_until_it_is_dropped() {
+        use opentelemetry::trace::{Span as _, Tracer as _, TracerProvider as _};
+        use std::task::{Context as TaskContext, Poll, Waker};
+
+        let pending = Arc::new(Pending::default());
+        pending.enable();
+        let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder()
+            .with_span_processor(PendingProcessor(Arc::clone(&pending)))
+            .build();
+        provider.tracer("test").start("ended").end();
+
+        let first = pending.take();
+        assert_eq!(first.spans.len(), 1);
+        let empty = pending.take();
+        assert!(empty.spans.is_empty());
+        let third = pending.take();
+        let mut cx = TaskContext::from_waker(Waker::noop());
+        let mut waits = std::pin::pin!(pending.earlier_exported(third.ticket));
+        assert!(waits.as_mut().poll(&mut cx).is_pending());
+        // Nothing before the first take: it waits for nothing.
+        let mut first_waits = std::pin::pin!(pending.earlier_exported(first.ticket));
+        assert_eq!(first_waits.as_mut().poll(&mut cx), Poll::Ready(()));
+        drop(empty);
+        assert!(waits.as_mut().poll(&mut cx).is_pending());
+        // The first export abandoned mid-way (its request went away).
+        drop(first);
+        assert_eq!(waits.as_mut().poll(&mut cx), Poll::Ready(()));
+    }
 
     #[test]
     fn endpoints_lose_their_userinfo() {
