@@ -13,7 +13,7 @@ use axum::response::Response;
 use http::header::{CONNECTION, CONTENT_DISPOSITION, CONTENT_LENGTH, DATE, SERVER};
 use http::{HeaderMap, HeaderName, StatusCode, Uri};
 use tokio::sync::OnceCell;
-use tower::ServiceExt;
+use tower::{Layer, ServiceExt};
 
 use crate::context::Context;
 use crate::panic::CatchUnwind;
@@ -74,7 +74,7 @@ impl HttpFunction {
             return Build::Running;
         }
         let (app, failed) = (Arc::clone(&self.app), Arc::clone(&self.failed));
-        let built = init(Arc::clone(&self.build.handler), self.body_limit);
+        let built = init(Arc::clone(&self.build.handler));
         let task = tokio::spawn(async move {
             let run = CatchUnwind::new(Box::pin(app.get_or_init(|| built)));
             if run.await.is_err() {
@@ -108,14 +108,17 @@ impl HttpFunction {
             self.building.store(true, Ordering::SeqCst);
         }
         self.app
-            .get_or_init(|| init(Arc::clone(&self.build.handler), self.body_limit))
+            .get_or_init(|| init(Arc::clone(&self.build.handler)))
             .await
     }
 
     /// Forwards an HTTP invocation to the app, whole, and returns its response with
     /// the headers FC forbids removed.
     pub(crate) async fn forward(&self, mut req: Request, context: &Context) -> Response {
-        let app = self.app().await.clone();
+        // The body limit for axum's extractors, set once around the whole app: applied
+        // to each route (`Router::layer`), it boxed every route again and cost every
+        // request a second route future (about 1.5 k instructions of a gRPC call).
+        let app = DefaultBodyLimit::max(self.body_limit).layer(self.app().await.clone());
         strip_base_path(&mut req, context.base_path());
         let mut response = match app.oneshot(req).await {
             Ok(response) => response,
@@ -127,10 +130,10 @@ impl HttpFunction {
     }
 }
 
-/// Runs the user's builder: the app, with the body limit.
-async fn init(build: Arc<HttpFn>, body_limit: usize) -> Router {
-    // axum's extractors refuse bodies over 2 MB unless told otherwise.
-    build().await.layer(DefaultBodyLimit::max(body_limit))
+/// Runs the user's builder: the app. (axum's extractors refuse bodies over 2 MB
+/// unless told otherwise: [`HttpFunction::forward`] tells them the app's limit.)
+async fn init(build: Arc<HttpFn>) -> Router {
+    build().await
 }
 
 /// FC answers 502 when the response headers exceed this.

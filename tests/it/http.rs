@@ -235,6 +235,24 @@ async fn method_headers_and_a_five_megabyte_body_pass_through() {
     server.stop().await;
 }
 
+/// The app's body limit reaches axum's extractors: over it, the extractor refuses
+/// with 413 (an answer of the app's, so `x-fc-status` is 200); at it, the body is read.
+#[tokio::test]
+async fn the_apps_body_limit_reaches_axums_extractors() {
+    let server = start(fc::App::new().routes(fc::routes![app]).body_limit(1024)).await;
+    let resp = server
+        .send(http("PUT", "/echo", "limit-over").body(vec![b'x'; 1025]))
+        .await;
+    assert_eq!(resp.status, 413, "{}", resp.text());
+    assert_eq!(resp.headers["x-fc-status"], "200");
+    assert_markers(&server, "limit-over", &invoke_markers("limit-over"));
+    let resp = server
+        .send(http("PUT", "/echo", "limit-at").body(vec![b'x'; 1024]))
+        .await;
+    assert_eq!(resp.expect_ok().json()["len"], 1024);
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn the_apps_status_passes_through_with_fc_status_200() {
     let server = start(fc::routes![app].into()).await;
