@@ -18,7 +18,6 @@ use tokio::net::TcpListener;
 use tower::util::BoxCloneSyncService;
 use tower::{Layer, Service, ServiceExt};
 use tracing_subscriber::filter::{LevelFilter, Targets};
-use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
 use crate::context::Env;
@@ -369,14 +368,21 @@ fn install_subscriber(output: &Output) {
     if format == log::Format::Json {
         log::stdout::report_in_json();
     }
-    // One layer for either format, and the OpenTelemetry layer only where the
-    // feature is on: every span entered and left passes through each layer.
-    let subscriber = tracing_subscriber::registry()
-        .with(filter)
-        .with(log::format_layer(output.clone(), format));
-    #[cfg(feature = "otel")]
-    let subscriber = subscriber.with(otel.then(crate::otel::layer));
-    let installed = subscriber.try_init().is_ok();
+    // fc's own subscriber, unless spans are exported: the OpenTelemetry layer needs
+    // tracing-subscriber's registry, with fc's layer beside it.
+    let installed = match () {
+        #[cfg(feature = "otel")]
+        () if otel => {
+            use tracing_subscriber::layer::SubscriberExt;
+            tracing_subscriber::registry()
+                .with(filter)
+                .with(log::format_layer(output.clone(), format))
+                .with(crate::otel::layer())
+                .try_init()
+        }
+        () => log::FcSubscriber::new(filter, output.clone(), format).try_init(),
+    }
+    .is_ok();
     if let (true, Some(problem)) = (installed, problem) {
         tracing::warn!("ignoring unreadable {problem}; logging at INFO");
     }

@@ -41,7 +41,7 @@ use http_body_util::BodyExt;
 use tower::ServiceExt;
 use tracing::Dispatch;
 use tracing::instrument::WithSubscriber;
-use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::filter::{LevelFilter, Targets};
 
 use crate::app::App;
 use crate::context::generate_request_id;
@@ -68,7 +68,12 @@ impl TestApp {
     pub fn new(app: impl Into<App>) -> Self {
         let output = Output::capture();
         let router = app.into().output(output.clone()).into_router();
-        let subscriber = tracing_subscriber::registry().with(crate::log::layer(output.clone()));
+        // The subscriber `fc::run` installs, with every level let through.
+        let subscriber = crate::log::FcSubscriber::new(
+            Targets::new().with_default(LevelFilter::TRACE),
+            output.clone(),
+            crate::log::Format::Text,
+        );
         Self {
             router,
             output,

@@ -17,6 +17,7 @@ mod json;
 pub(crate) mod marker;
 mod output;
 pub(crate) mod stdout;
+mod subscriber;
 mod time;
 
 use std::str::FromStr;
@@ -36,6 +37,7 @@ use tracing_subscriber::registry::LookupSpan;
 pub use format::{FcFormat, MAX_LINE, RequestIdLayer};
 pub use json::JsonFormat;
 pub use output::{Output, OutputWriter};
+pub(crate) use subscriber::FcSubscriber;
 pub use time::UtcMillis;
 
 /// FC's format as a layer, writing to `output`: each event in [`FcFormat`]'s format,
@@ -130,47 +132,51 @@ where
     }
 
     fn on_event(&self, event: &Event<'_>, ctx: LayerContext<'_, S>) {
-        thread_local! {
-            static BUFFER: RefCell<String> = const { RefCell::new(String::new()) };
-        }
-        BUFFER.with(|buffer| {
-            // An event logged while one is being formatted (a `Debug` that logs) gets
-            // a buffer of its own.
-            let mut own = String::new();
-            let mut borrowed = buffer.try_borrow_mut();
-            let line = match &mut borrowed {
-                Ok(buffer) => &mut **buffer,
-                Err(_) => &mut own,
-            };
-            line.clear();
-            let id = format::request_id_in(ctx.event_scope(event).into_iter().flatten());
-            let request_id = id.as_deref();
-            let written = match self.format {
-                Format::Text => {
-                    let mut message = String::new();
-                    DefaultFields::new()
-                        .format_fields(Writer::new(&mut message), event)
-                        .and_then(|()| {
-                            format::write_text(
-                                line,
-                                &UtcMillis,
-                                request_id,
-                                event.metadata().level().as_str(),
-                                &message,
-                            )
-                        })
-                }
-                Format::Json => json::write_json(line, &UtcMillis, request_id, event),
-            };
-            if written.is_ok() {
-                let _ = self.output.make_writer().write_all(line.as_bytes());
-            }
-            // A rare huge event does not keep its buffer for the thread's life.
-            if line.capacity() > 64 * 1024 {
-                *line = String::new();
-            }
-        });
+        let id = format::request_id_in(ctx.event_scope(event).into_iter().flatten());
+        write_event(&self.output, self.format, event, id.as_deref());
     }
+}
+
+/// Writes `event` to `output` as one line in `format`, with `request_id`, in one write.
+fn write_event(output: &Output, format: Format, event: &Event<'_>, request_id: Option<&str>) {
+    thread_local! {
+        static BUFFER: RefCell<String> = const { RefCell::new(String::new()) };
+    }
+    BUFFER.with(|buffer| {
+        // An event logged while one is being formatted (a `Debug` that logs) gets
+        // a buffer of its own.
+        let mut own = String::new();
+        let mut borrowed = buffer.try_borrow_mut();
+        let line = match &mut borrowed {
+            Ok(buffer) => &mut **buffer,
+            Err(_) => &mut own,
+        };
+        line.clear();
+        let written = match format {
+            Format::Text => {
+                let mut message = String::new();
+                DefaultFields::new()
+                    .format_fields(Writer::new(&mut message), event)
+                    .and_then(|()| {
+                        format::write_text(
+                            line,
+                            &UtcMillis,
+                            request_id,
+                            event.metadata().level().as_str(),
+                            &message,
+                        )
+                    })
+            }
+            Format::Json => json::write_json(line, &UtcMillis, request_id, event),
+        };
+        if written.is_ok() {
+            let _ = output.make_writer().write_all(line.as_bytes());
+        }
+        // A rare huge event does not keep its buffer for the thread's life.
+        if line.capacity() > 64 * 1024 {
+            *line = String::new();
+        }
+    });
 }
 
 /// The name of the span that carries the request id.
