@@ -12,9 +12,6 @@ use common::{Client, H2Client, Req, invoke_markers, start, wait_for_markers};
 /// Released by the drain test once its request is in flight.
 static RELEASE: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(0);
 
-/// Released by the busy-connection test once the others are answered.
-static HELD: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(0);
-
 #[fc::http]
 fn app() -> Router {
     Router::new()
@@ -27,13 +24,6 @@ fn app() -> Router {
             post(|body: Bytes| async move {
                 let sum: u64 = body.iter().map(|&b| u64::from(b)).sum();
                 format!("{} {sum}", body.len())
-            }),
-        )
-        .route(
-            "/held",
-            get(|ctx: fc::Context| async move {
-                HELD.acquire().await.map(|p| p.forget()).ok();
-                format!("held {}", ctx.request_id())
             }),
         )
         .route(
@@ -165,42 +155,4 @@ async fn shutdown_lets_an_h2_stream_in_flight_finish() {
         .map(str::to_owned)
         .collect();
     assert_eq!(markers, invoke_markers("h2-drain"));
-}
-
-/// On a busy connection (many answers in progress) a write waits one turn for the
-/// answers being made beside it, never longer: with 40 answers held, others on the
-/// same connection still come back, one after another, and then the 40 do.
-#[tokio::test]
-async fn answers_come_back_while_many_others_on_the_connection_are_held() {
-    let server = start(fc::routes![app].into()).await;
-    let mut h2 = H2Client::connect(server.addr).await;
-    let held: Vec<_> = (0..40)
-        .map(|i| {
-            let mut h2 = h2.clone();
-            tokio::spawn(async move { h2.send(http("GET", "/held", &format!("held-{i}"))).await })
-        })
-        .collect();
-    for i in 0..40 {
-        let id = format!("held-{i}");
-        wait_for_markers(&server, &id, &[format!("FC Invoke Start RequestId: {id}")]).await;
-    }
-    let answered = async {
-        for i in 0..10 {
-            let id = format!("beside-held-{i}");
-            let resp = h2.send(http("GET", "/hello", &id)).await;
-            resp.expect_ok();
-            assert_eq!(resp.text(), format!("hello {id}"));
-        }
-    };
-    // A bound on a hang, not a measurement: each answer takes microseconds.
-    tokio::time::timeout(std::time::Duration::from_secs(20), answered)
-        .await
-        .expect("answers beside 40 held ones come back");
-    HELD.add_permits(40);
-    for (i, request) in held.into_iter().enumerate() {
-        let resp = request.await.expect("join");
-        resp.expect_ok();
-        assert_eq!(resp.text(), format!("held held-{i}"));
-    }
-    server.stop().await;
 }
