@@ -65,6 +65,8 @@
 //! tonic services be the HTTP app.
 
 mod app;
+#[cfg(feature = "http2")]
+mod coalesce;
 mod context;
 mod dispatch;
 mod drain;

@@ -104,6 +104,9 @@ pub(crate) struct Io {
     /// Dropped with the `Io`: stops the watchdog when the socket closes first.
     _stop_watchdog: Option<oneshot::Sender<()>>,
     _watcher: Watcher,
+    /// On a busy HTTP/2 connection, a write waits its turn (`coalesce`).
+    #[cfg(feature = "http2")]
+    writes: crate::coalesce::Writes,
 }
 
 /// What a connection's slot holds after an upgrade.
@@ -160,7 +163,15 @@ impl Io {
             guard: None,
             _stop_watchdog: None,
             _watcher: watcher,
+            #[cfg(feature = "http2")]
+            writes: crate::coalesce::Writes::default(),
         }
+    }
+
+    /// The count of this connection's answers in progress, for its HTTP/2 requests.
+    #[cfg(feature = "http2")]
+    pub(crate) fn answers(&self) -> crate::coalesce::Answers {
+        self.writes.answers()
     }
 
     /// A handle to this connection's slot, for its requests.
@@ -248,6 +259,10 @@ impl AsyncWrite for Io {
         cx: &mut TaskContext<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
+        #[cfg(feature = "http2")]
+        if self.writes.wait(cx) {
+            return Poll::Pending;
+        }
         if self.waiting {
             let polled = Pin::new(&mut self.inner).poll_write(cx, buf);
             // The `101` is written: the socket's guard starts after it.
@@ -266,6 +281,10 @@ impl AsyncWrite for Io {
         cx: &mut TaskContext<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
+        #[cfg(feature = "http2")]
+        if self.writes.wait(cx) {
+            return Poll::Pending;
+        }
         if self.waiting {
             let polled = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
             self.watch();

@@ -241,15 +241,37 @@ impl H2Client {
     /// Sends a request on a new stream; panics when it fails.
     pub async fn send(&mut self, req: Req) -> Resp {
         self.sender.ready().await.expect("h2 connection ready");
+        let response = self.sender.send_request(Self::request(req));
+        Self::answer(response.await).await
+    }
+
+    /// Puts every request on its stream before any is awaited, so that they leave
+    /// together; returns a future per request, in their order.
+    pub async fn send_together(
+        &mut self,
+        reqs: impl IntoIterator<Item = Req>,
+    ) -> Vec<std::pin::Pin<Box<dyn Future<Output = Resp> + Send>>> {
+        self.sender.ready().await.expect("h2 connection ready");
+        reqs.into_iter()
+            .map(|req| {
+                let response = self.sender.send_request(Self::request(req));
+                Box::pin(async move { Self::answer(response.await).await }) as _
+            })
+            .collect()
+    }
+
+    fn request(req: Req) -> hyper::Request<Full<Bytes>> {
         let mut builder = hyper::Request::builder()
             .method(req.method)
             .uri(format!("http://127.0.0.1{}", req.path));
         for (name, value) in &req.headers {
             builder = builder.header(name, value);
         }
-        let request = builder.body(Full::new(req.body)).expect("request");
-        let response = self.sender.send_request(request).await.expect("h2 request");
-        let (parts, body) = response.into_parts();
+        builder.body(Full::new(req.body)).expect("request")
+    }
+
+    async fn answer(response: hyper::Result<hyper::Response<hyper::body::Incoming>>) -> Resp {
+        let (parts, body) = response.expect("h2 request").into_parts();
         let body = body.collect().await.expect("h2 body").to_bytes();
         Resp {
             status: parts.status.as_u16(),

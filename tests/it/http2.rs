@@ -12,6 +12,9 @@ use common::{Client, H2Client, Req, invoke_markers, start, wait_for_markers};
 /// Released by the drain test once its request is in flight.
 static RELEASE: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(0);
 
+/// Released by the busy-connection test once the others are answered.
+static HELD: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(0);
+
 #[fc::http]
 fn app() -> Router {
     Router::new()
@@ -24,6 +27,13 @@ fn app() -> Router {
             post(|body: Bytes| async move {
                 let sum: u64 = body.iter().map(|&b| u64::from(b)).sum();
                 format!("{} {sum}", body.len())
+            }),
+        )
+        .route(
+            "/held",
+            get(|ctx: fc::Context| async move {
+                HELD.acquire().await.map(|p| p.forget()).ok();
+                format!("held {}", ctx.request_id())
             }),
         )
         .route(
@@ -155,4 +165,39 @@ async fn shutdown_lets_an_h2_stream_in_flight_finish() {
         .map(str::to_owned)
         .collect();
     assert_eq!(markers, invoke_markers("h2-drain"));
+}
+
+/// On a busy connection a write waits while answers beside it are about to run, and
+/// each of them wakes it when polled, even one that then waits: 10 quick requests and
+/// 40 held ones leave together on one connection, the quick ones come back while the
+/// 40 are held, and then the 40 do.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_come_back_while_many_others_on_the_connection_are_held() {
+    let server = start(fc::routes![app].into()).await;
+    let mut h2 = H2Client::connect(server.addr).await;
+    // The quick ones first: their answers are ready while the held ones are about to
+    // run, so their writes wait on them.
+    let quick = (0..10).map(|i| http("GET", "/hello", &format!("beside-held-{i}")));
+    let held = (0..40).map(|i| http("GET", "/held", &format!("held-{i}")));
+    let mut answers = h2.send_together(quick.chain(held)).await.into_iter();
+    let quick: Vec<_> = answers.by_ref().take(10).map(tokio::spawn).collect();
+    let held: Vec<_> = answers.map(tokio::spawn).collect();
+    let answered = async {
+        for (i, request) in quick.into_iter().enumerate() {
+            let resp = request.await.expect("join");
+            resp.expect_ok();
+            assert_eq!(resp.text(), format!("hello beside-held-{i}"));
+        }
+    };
+    // A bound on a hang, not a measurement: each answer takes microseconds.
+    tokio::time::timeout(std::time::Duration::from_secs(20), answered)
+        .await
+        .expect("answers beside 40 held ones come back");
+    HELD.add_permits(40);
+    for (i, request) in held.into_iter().enumerate() {
+        let resp = request.await.expect("join");
+        resp.expect_ok();
+        assert_eq!(resp.text(), format!("held held-{i}"));
+    }
+    server.stop().await;
 }

@@ -1,0 +1,230 @@
+//! Fewer writes on a busy HTTP/2 connection.
+//!
+//! FC's gateway sends up to 200 invocations at once as streams of one h2c connection.
+//! Each stream's task, when its answer is ready, wakes the connection's task, and
+//! Tokio runs a task just woken next: so the connection would write every answer in a
+//! system call of its own (tonic's own server does) while the next answers are a
+//! moment away.
+//!
+//! Here a connection's write waits while [`LEAST`] or more answers of its own are about
+//! to run (counted, not yet polled once: their tasks are scheduled) and fewer than
+//! [`BATCH`] are ready since its last write. Every counted answer wakes the connection
+//! each time it is polled, so the write goes as soon as either stops holding, and an
+//! answer waiting on I/O never holds it: it is no longer about to run. The bounds keep
+//! a window of calls flowing: a client with fewer than [`LEAST`] calls in flight gets
+//! each answer at once, and a larger window gets them in batches while the server goes
+//! on with the rest (waiting for a whole window, measured, left the server idle while
+//! the client turned the batch around).
+
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context as TaskContext, Poll, Waker};
+
+/// How many answers about to run make a write wait.
+pub(crate) const LEAST: usize = 8;
+
+/// How many ready answers a write waits for at most.
+pub(crate) const BATCH: usize = 8;
+
+/// A connection's answers, each counted from its request until its response starts.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Answers(Arc<Shared>);
+
+#[derive(Debug, Default)]
+struct Shared {
+    /// Counted and not polled yet: their tasks are scheduled.
+    unstarted: AtomicUsize,
+    /// Ready since the connection's last write.
+    ready: AtomicUsize,
+    /// A write of the connection's waits: wake `waker` at the next answer polled.
+    waiting: AtomicBool,
+    waker: Mutex<Option<Waker>>,
+}
+
+impl Answers {
+    /// `answer`, counted among the connection's answers if `counted` (an HTTP/1.1
+    /// request is answered alone, and left out).
+    pub(crate) fn count_if<F: Future>(&self, counted: bool, answer: F) -> Counted<F> {
+        let answers = counted.then(|| {
+            self.0.unstarted.fetch_add(1, Ordering::SeqCst);
+            self.clone()
+        });
+        Counted {
+            inner: answer,
+            answers,
+            started: false,
+        }
+    }
+
+    /// Wakes the connection's task if a write of its waits.
+    fn nudge(&self) {
+        if self.0.waiting.swap(false, Ordering::SeqCst) {
+            let waker = lock(&self.0.waker).take();
+            if let Some(waker) = waker {
+                waker.wake();
+            }
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // Nothing panics while it is held.
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+pin_project_lite::pin_project! {
+    /// An answer counted among its connection's.
+    pub(crate) struct Counted<F> {
+        #[pin]
+        inner: F,
+        answers: Option<Answers>,
+        started: bool,
+    }
+
+    impl<F> PinnedDrop for Counted<F> {
+        fn drop(this: Pin<&mut Self>) {
+            let this = this.project();
+            if let (Some(answers), false) = (this.answers.take(), *this.started) {
+                // Dropped before it ran (its stream was reset): not about to run.
+                answers.0.unstarted.fetch_sub(1, Ordering::SeqCst);
+                answers.nudge();
+            }
+        }
+    }
+}
+
+impl<F: Future> Future for Counted<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        let Some(answers) = this.answers.as_ref() else {
+            return this.inner.poll(cx);
+        };
+        if !std::mem::replace(this.started, true) {
+            answers.0.unstarted.fetch_sub(1, Ordering::SeqCst);
+        }
+        let polled = this.inner.poll(cx);
+        if polled.is_ready() {
+            answers.0.ready.fetch_add(1, Ordering::Relaxed);
+        }
+        // Ready or waiting on something else: either way no longer about to run.
+        answers.nudge();
+        if polled.is_ready() {
+            this.answers.take();
+        }
+        polled
+    }
+}
+
+/// A connection's writes: whether the next one waits.
+#[derive(Debug, Default)]
+pub(crate) struct Writes {
+    answers: Answers,
+}
+
+impl Writes {
+    /// The count its requests keep.
+    pub(crate) fn answers(&self) -> Answers {
+        self.answers.clone()
+    }
+
+    /// Whether a write should wait: `true`, with the task's waker kept for the next
+    /// answer polled, while [`LEAST`] answers or more are about to run and fewer than
+    /// [`BATCH`] are ready.
+    pub(crate) fn wait(&mut self, cx: &mut TaskContext<'_>) -> bool {
+        let shared = &self.answers.0;
+        let goes = || {
+            shared.unstarted.load(Ordering::SeqCst) < LEAST
+                || shared.ready.load(Ordering::Relaxed) >= BATCH
+        };
+        if !goes() {
+            *lock(&shared.waker) = Some(cx.waker().clone());
+            shared.waiting.store(true, Ordering::SeqCst);
+            // An answer polled on another worker between the look and now found no
+            // one waiting: look again, so that no wake-up is lost.
+            if !goes() {
+                return true;
+            }
+        }
+        shared.waiting.store(false, Ordering::SeqCst);
+        shared.ready.store(0, Ordering::Relaxed);
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::task::Wake;
+
+    use super::*;
+
+    #[derive(Default)]
+    struct Wakes(AtomicUsize);
+
+    impl Wake for Wakes {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    fn counting_waker() -> (Arc<Wakes>, Waker) {
+        let wakes = Arc::new(Wakes::default());
+        (Arc::clone(&wakes), Waker::from(wakes))
+    }
+
+    #[test]
+    fn a_write_waits_while_enough_answers_are_about_to_run() {
+        let (wakes, waker) = counting_waker();
+        let mut cx = TaskContext::from_waker(&waker);
+        let mut writes = Writes::default();
+        let answers = writes.answers();
+        let count = || Box::pin(answers.count_if(true, std::future::pending::<()>()));
+        let mut scheduled: Vec<_> = (0..LEAST - 1).map(|_| count()).collect();
+        assert!(!writes.wait(&mut cx), "below LEAST, a write goes at once");
+        scheduled.push(count());
+        assert!(writes.wait(&mut cx), "at LEAST, it waits");
+        assert_eq!(wakes.0.load(Ordering::SeqCst), 0);
+        // The next answer polled (here it waits on something) wakes the write.
+        let (_, other) = counting_waker();
+        let mut answer_cx = TaskContext::from_waker(&other);
+        let mut polled = scheduled.pop().unwrap();
+        assert!(polled.as_mut().poll(&mut answer_cx).is_pending());
+        assert_eq!(wakes.0.load(Ordering::SeqCst), 1);
+        assert!(!writes.wait(&mut cx), "one fewer about to run: it goes");
+        // Polled again, it wakes no one: nothing waits.
+        assert!(polled.as_mut().poll(&mut answer_cx).is_pending());
+        assert_eq!(wakes.0.load(Ordering::SeqCst), 1);
+        // An HTTP/1.1 answer is not counted.
+        let _alone = answers.count_if(false, std::future::pending::<()>());
+        assert!(!writes.wait(&mut cx));
+        // Dropped before it ran, an answer wakes a waiting write too.
+        scheduled.push(count());
+        assert!(writes.wait(&mut cx));
+        drop(scheduled.pop());
+        assert_eq!(wakes.0.load(Ordering::SeqCst), 2);
+        assert!(!writes.wait(&mut cx));
+    }
+
+    #[test]
+    fn a_write_waits_for_a_batch_at_most() {
+        let (wakes, waker) = counting_waker();
+        let mut cx = TaskContext::from_waker(&waker);
+        let mut writes = Writes::default();
+        let answers = writes.answers();
+        let mut scheduled: Vec<_> = (0..LEAST + BATCH)
+            .map(|i| Box::pin(answers.count_if(true, async move { i })))
+            .collect();
+        assert!(writes.wait(&mut cx));
+        for (done, mut answer) in scheduled.drain(..BATCH).enumerate() {
+            assert!(answer.as_mut().poll(&mut cx).is_ready());
+            assert_eq!(wakes.0.load(Ordering::SeqCst), done + 1);
+            assert_eq!(writes.wait(&mut cx), done + 1 < BATCH, "{done}");
+        }
+        // The batch went: the next write waits again while LEAST are about to run.
+        assert!(writes.wait(&mut cx));
+        drop(scheduled);
+        assert!(!writes.wait(&mut cx));
+    }
+}
