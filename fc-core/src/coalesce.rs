@@ -57,6 +57,29 @@ impl Answers {
         }
     }
 
+    /// Whether the connection's write should wait: `true`, with the task's waker kept
+    /// for the next answer polled, while [`LEAST`] answers or more are about to run
+    /// and fewer than [`BATCH`] are ready.
+    pub(crate) fn write_waits(&self, cx: &mut TaskContext<'_>) -> bool {
+        let shared = &self.0;
+        let goes = || {
+            shared.unstarted.load(Ordering::SeqCst) < LEAST
+                || shared.ready.load(Ordering::Relaxed) >= BATCH
+        };
+        if !goes() {
+            *lock(&shared.waker) = Some(cx.waker().clone());
+            shared.waiting.store(true, Ordering::SeqCst);
+            // An answer polled on another worker between the look and now found no
+            // one waiting: look again, so that no wake-up is lost.
+            if !goes() {
+                return true;
+            }
+        }
+        shared.waiting.store(false, Ordering::SeqCst);
+        shared.ready.store(0, Ordering::Relaxed);
+        false
+    }
+
     /// Wakes the connection's task if a write of its waits.
     fn nudge(&self) {
         if self.0.waiting.swap(false, Ordering::SeqCst) {
@@ -118,42 +141,6 @@ impl<F: Future> Future for Counted<F> {
     }
 }
 
-/// A connection's writes: whether the next one waits.
-#[derive(Debug, Default)]
-pub(crate) struct Writes {
-    answers: Answers,
-}
-
-impl Writes {
-    /// The count its requests keep.
-    pub(crate) fn answers(&self) -> Answers {
-        self.answers.clone()
-    }
-
-    /// Whether a write should wait: `true`, with the task's waker kept for the next
-    /// answer polled, while [`LEAST`] answers or more are about to run and fewer than
-    /// [`BATCH`] are ready.
-    pub(crate) fn wait(&mut self, cx: &mut TaskContext<'_>) -> bool {
-        let shared = &self.answers.0;
-        let goes = || {
-            shared.unstarted.load(Ordering::SeqCst) < LEAST
-                || shared.ready.load(Ordering::Relaxed) >= BATCH
-        };
-        if !goes() {
-            *lock(&shared.waker) = Some(cx.waker().clone());
-            shared.waiting.store(true, Ordering::SeqCst);
-            // An answer polled on another worker between the look and now found no
-            // one waiting: look again, so that no wake-up is lost.
-            if !goes() {
-                return true;
-            }
-        }
-        shared.waiting.store(false, Ordering::SeqCst);
-        shared.ready.store(0, Ordering::Relaxed);
-        false
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::task::Wake;
@@ -178,13 +165,15 @@ mod tests {
     fn a_write_waits_while_enough_answers_are_about_to_run() {
         let (wakes, waker) = counting_waker();
         let mut cx = TaskContext::from_waker(&waker);
-        let mut writes = Writes::default();
-        let answers = writes.answers();
+        let answers = Answers::default();
         let count = || Box::pin(answers.count_if(true, std::future::pending::<()>()));
         let mut scheduled: Vec<_> = (0..LEAST - 1).map(|_| count()).collect();
-        assert!(!writes.wait(&mut cx), "below LEAST, a write goes at once");
+        assert!(
+            !answers.write_waits(&mut cx),
+            "below LEAST, a write goes at once"
+        );
         scheduled.push(count());
-        assert!(writes.wait(&mut cx), "at LEAST, it waits");
+        assert!(answers.write_waits(&mut cx), "at LEAST, it waits");
         assert_eq!(wakes.0.load(Ordering::SeqCst), 0);
         // The next answer polled (here it waits on something) wakes the write.
         let (_, other) = counting_waker();
@@ -192,39 +181,41 @@ mod tests {
         let mut polled = scheduled.pop().unwrap();
         assert!(polled.as_mut().poll(&mut answer_cx).is_pending());
         assert_eq!(wakes.0.load(Ordering::SeqCst), 1);
-        assert!(!writes.wait(&mut cx), "one fewer about to run: it goes");
+        assert!(
+            !answers.write_waits(&mut cx),
+            "one fewer about to run: it goes"
+        );
         // Polled again, it wakes no one: nothing waits.
         assert!(polled.as_mut().poll(&mut answer_cx).is_pending());
         assert_eq!(wakes.0.load(Ordering::SeqCst), 1);
         // An HTTP/1.1 answer is not counted.
         let _alone = answers.count_if(false, std::future::pending::<()>());
-        assert!(!writes.wait(&mut cx));
+        assert!(!answers.write_waits(&mut cx));
         // Dropped before it ran, an answer wakes a waiting write too.
         scheduled.push(count());
-        assert!(writes.wait(&mut cx));
+        assert!(answers.write_waits(&mut cx));
         drop(scheduled.pop());
         assert_eq!(wakes.0.load(Ordering::SeqCst), 2);
-        assert!(!writes.wait(&mut cx));
+        assert!(!answers.write_waits(&mut cx));
     }
 
     #[test]
     fn a_write_waits_for_a_batch_at_most() {
         let (wakes, waker) = counting_waker();
         let mut cx = TaskContext::from_waker(&waker);
-        let mut writes = Writes::default();
-        let answers = writes.answers();
+        let answers = Answers::default();
         let mut scheduled: Vec<_> = (0..LEAST + BATCH)
             .map(|i| Box::pin(answers.count_if(true, async move { i })))
             .collect();
-        assert!(writes.wait(&mut cx));
+        assert!(answers.write_waits(&mut cx));
         for (done, mut answer) in scheduled.drain(..BATCH).enumerate() {
             assert!(answer.as_mut().poll(&mut cx).is_ready());
             assert_eq!(wakes.0.load(Ordering::SeqCst), done + 1);
-            assert_eq!(writes.wait(&mut cx), done + 1 < BATCH, "{done}");
+            assert_eq!(answers.write_waits(&mut cx), done + 1 < BATCH, "{done}");
         }
         // The batch went: the next write waits again while LEAST are about to run.
-        assert!(writes.wait(&mut cx));
+        assert!(answers.write_waits(&mut cx));
         drop(scheduled);
-        assert!(!writes.wait(&mut cx));
+        assert!(!answers.write_waits(&mut cx));
     }
 }

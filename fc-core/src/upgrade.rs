@@ -104,9 +104,10 @@ pub(crate) struct Io {
     /// Dropped with the `Io`: stops the watchdog when the socket closes first.
     _stop_watchdog: Option<oneshot::Sender<()>>,
     _watcher: Watcher,
-    /// On a busy HTTP/2 connection, a write waits its turn (`coalesce`).
+    /// This connection's HTTP/2 answers: a write waits while enough are about to run
+    /// (`coalesce`).
     #[cfg(feature = "http2")]
-    writes: crate::coalesce::Writes,
+    answers: crate::coalesce::Answers,
 }
 
 /// What a connection's slot holds after an upgrade.
@@ -164,14 +165,14 @@ impl Io {
             _stop_watchdog: None,
             _watcher: watcher,
             #[cfg(feature = "http2")]
-            writes: crate::coalesce::Writes::default(),
+            answers: crate::coalesce::Answers::default(),
         }
     }
 
-    /// The count of this connection's answers in progress, for its HTTP/2 requests.
+    /// The count of this connection's answers, for its HTTP/2 requests to keep.
     #[cfg(feature = "http2")]
     pub(crate) fn answers(&self) -> crate::coalesce::Answers {
-        self.writes.answers()
+        self.answers.clone()
     }
 
     /// A handle to this connection's slot, for its requests.
@@ -260,7 +261,7 @@ impl AsyncWrite for Io {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         #[cfg(feature = "http2")]
-        if self.writes.wait(cx) {
+        if self.answers.write_waits(cx) {
             return Poll::Pending;
         }
         if self.waiting {
@@ -282,7 +283,7 @@ impl AsyncWrite for Io {
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         #[cfg(feature = "http2")]
-        if self.writes.wait(cx) {
+        if self.answers.write_waits(cx) {
             return Poll::Pending;
         }
         if self.waiting {

@@ -22,6 +22,7 @@ use tracing::subscriber::Interest;
 use tracing::{Event, Metadata, Subscriber};
 use tracing_core::span::Current;
 use tracing_subscriber::filter::{LevelFilter, Targets};
+use tracing_subscriber::layer::Filter;
 
 use super::{Format, HANDED_OVER, Output, SPAN_NAME, format, write_event};
 
@@ -30,7 +31,6 @@ use super::{Format, HANDED_OVER, Output, SPAN_NAME, format, write_event};
 #[derive(Debug)]
 pub(crate) struct FcSubscriber {
     filter: Targets,
-    max_level: LevelFilter,
     output: Output,
     format: Format,
     spans: Mutex<Slots>,
@@ -64,15 +64,8 @@ thread_local! {
 impl FcSubscriber {
     pub(crate) fn new(filter: Targets, output: Output, format: Format) -> Self {
         static INSTANCES: AtomicU64 = AtomicU64::new(0);
-        let max_level = filter
-            .iter()
-            .map(|(_, level)| level)
-            .chain(filter.default_level())
-            .max()
-            .unwrap_or(LevelFilter::OFF);
         Self {
             filter,
-            max_level,
             output,
             format,
             spans: Mutex::default(),
@@ -165,11 +158,7 @@ fn split(id: u64) -> Option<(usize, u32)> {
 
 impl Subscriber for FcSubscriber {
     fn register_callsite(&self, metadata: &'static Metadata<'static>) -> Interest {
-        if self.enabled(metadata) {
-            Interest::always()
-        } else {
-            Interest::never()
-        }
+        Filter::<Self>::callsite_enabled(&self.filter, metadata)
     }
 
     fn enabled(&self, metadata: &Metadata<'_>) -> bool {
@@ -178,7 +167,7 @@ impl Subscriber for FcSubscriber {
     }
 
     fn max_level_hint(&self) -> Option<LevelFilter> {
-        Some(self.max_level)
+        Filter::<Self>::max_level_hint(&self.filter)
     }
 
     fn new_span(&self, attrs: &Attributes<'_>) -> Id {
@@ -272,7 +261,7 @@ impl Subscriber for FcSubscriber {
 
 #[cfg(test)]
 mod tests {
-    use tracing::Dispatch;
+    use tracing::{Dispatch, Span};
     use tracing_subscriber::layer::SubscriberExt;
 
     use super::*;
@@ -338,8 +327,6 @@ mod tests {
         drop(in_b);
         tracing::info!("neither entered");
     }
-
-    use tracing::Span;
 
     #[test]
     fn writes_what_fcs_layer_in_the_registry_writes() {
