@@ -16,7 +16,6 @@
 //! on with the rest (waiting for a whole window, measured, left the server idle while
 //! the client turned the batch around).
 
-use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context as TaskContext, Poll, Waker};
@@ -43,16 +42,12 @@ struct Shared {
 }
 
 impl Answers {
-    /// `answer`, counted among the connection's answers if `counted` (an HTTP/1.1
-    /// request is answered alone, and left out).
-    pub(crate) fn count_if<F: Future>(&self, counted: bool, answer: F) -> Counted<F> {
-        let answers = counted.then(|| {
-            self.0.unstarted.fetch_add(1, Ordering::SeqCst);
-            self.clone()
-        });
-        Counted {
-            inner: answer,
-            answers,
+    /// An answer of the connection's, counted from now (its request came): about to
+    /// run until it is first polled through [`poll_counted`].
+    pub(crate) fn count(&self) -> Count {
+        self.0.unstarted.fetch_add(1, Ordering::SeqCst);
+        Count {
+            answers: self.clone(),
             started: false,
         }
     }
@@ -96,56 +91,79 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-pin_project_lite::pin_project! {
-    /// An answer counted among its connection's.
-    pub(crate) struct Counted<F> {
-        #[pin]
-        inner: F,
-        answers: Option<Answers>,
-        started: bool,
-    }
+/// One answer counted among its connection's answers, from its request until its
+/// response starts. Dropped before its answer was first polled (its stream was reset),
+/// it is no longer about to run.
+#[derive(Debug)]
+pub(crate) struct Count {
+    answers: Answers,
+    started: bool,
+}
 
-    impl<F> PinnedDrop for Counted<F> {
-        fn drop(this: Pin<&mut Self>) {
-            let this = this.project();
-            if let (Some(answers), false) = (this.answers.take(), *this.started) {
-                // Dropped before it ran (its stream was reset): not about to run.
-                answers.0.unstarted.fetch_sub(1, Ordering::SeqCst);
-                answers.nudge();
-            }
+impl Drop for Count {
+    fn drop(&mut self) {
+        if !self.started {
+            self.answers.0.unstarted.fetch_sub(1, Ordering::SeqCst);
+            self.answers.nudge();
         }
     }
 }
 
-impl<F: Future> Future for Counted<F> {
-    type Output = F::Output;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<F::Output> {
-        let this = self.project();
-        let Some(answers) = this.answers.as_ref() else {
-            return this.inner.poll(cx);
-        };
-        if !std::mem::replace(this.started, true) {
-            answers.0.unstarted.fetch_sub(1, Ordering::SeqCst);
-        }
-        let polled = this.inner.poll(cx);
-        if polled.is_ready() {
-            answers.0.ready.fetch_add(1, Ordering::Relaxed);
-        }
-        // Ready or waiting on something else: either way no longer about to run.
-        answers.nudge();
-        if polled.is_ready() {
-            this.answers.take();
-        }
-        polled
+/// Polls an answer (`poll`) that `count` counts: its first poll takes it off those
+/// about to run, a ready one counts toward the batch, and either way a write waiting
+/// is woken (ready or waiting on something else, the answer is no longer about to
+/// run). Once it is ready the count is gone. Without a count, just `poll`.
+pub(crate) fn poll_counted<T>(
+    count: &mut Option<Count>,
+    poll: impl FnOnce() -> Poll<T>,
+) -> Poll<T> {
+    let Some(counted) = count.as_mut() else {
+        return poll();
+    };
+    if !std::mem::replace(&mut counted.started, true) {
+        counted.answers.0.unstarted.fetch_sub(1, Ordering::SeqCst);
     }
+    let polled = poll();
+    if polled.is_ready() {
+        counted.answers.0.ready.fetch_add(1, Ordering::Relaxed);
+    }
+    counted.answers.nudge();
+    if polled.is_ready() {
+        *count = None;
+    }
+    polled
 }
 
 #[cfg(test)]
 mod tests {
+    use std::pin::Pin;
     use std::task::Wake;
 
     use super::*;
+
+    /// A future counted as the invocation's future is.
+    struct Counted<F> {
+        inner: Pin<Box<F>>,
+        count: Option<Count>,
+    }
+
+    impl<F: Future> Future for Counted<F> {
+        type Output = F::Output;
+
+        fn poll(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<F::Output> {
+            let this = &mut *self;
+            poll_counted(&mut this.count, || this.inner.as_mut().poll(cx))
+        }
+    }
+
+    impl Answers {
+        fn count_if<F: Future>(&self, counted: bool, inner: F) -> Counted<F> {
+            Counted {
+                inner: Box::pin(inner),
+                count: counted.then(|| self.count()),
+            }
+        }
+    }
 
     #[derive(Default)]
     struct Wakes(AtomicUsize);

@@ -114,7 +114,7 @@ impl Service<Request> for InvocationService {
     }
 
     fn call(&mut self, req: Request) -> Self::Future {
-        Box::pin(self.invoke(req))
+        Box::pin(self.invoke(req, Default::default()))
     }
 }
 
@@ -126,6 +126,7 @@ impl InvocationService {
     pub(crate) fn invoke(
         &self,
         mut req: Request,
+        count: AnswerCount,
     ) -> impl Future<Output = Result<Response<InvocationBody>, Infallible>> + Send + 'static + use<>
     {
         // FC's headers that every request needs, in one pass that also marks the
@@ -214,13 +215,22 @@ impl InvocationService {
             slot,
             deadline,
         };
-        let future = InSpan::new(future, span);
+        let future = InSpan::new(future, span, count);
         // With `otel`: the span ends and is exported before the response leaves.
         #[cfg(feature = "otel")]
         let future = trace.run(Box::pin(future));
         future
     }
 }
+
+/// The invocation's count among its HTTP/2 connection's answers, which decides when
+/// the connection writes (`coalesce`); kept by the invocation's outermost future, so
+/// that no wrapper moves the future once more. Nothing without HTTP/2.
+#[cfg(feature = "http2")]
+pub(crate) type AnswerCount = Option<crate::coalesce::Count>;
+#[cfg(not(feature = "http2"))]
+#[derive(Default)]
+pub(crate) struct AnswerCount;
 
 /// What an invocation's future comes to: the response, and what its body keeps.
 struct Outcome {
@@ -240,6 +250,7 @@ pin_project_lite::pin_project! {
         #[pin]
         inner: Option<F>,
         span: Option<Span>,
+        count: AnswerCount,
     }
 
     impl<F> PinnedDrop for InSpan<F> {
@@ -252,10 +263,11 @@ pin_project_lite::pin_project! {
 }
 
 impl<F> InSpan<F> {
-    fn new(inner: F, span: Span) -> Self {
+    fn new(inner: F, span: Span, count: AnswerCount) -> Self {
         Self {
             inner: Some(inner),
             span: Some(span),
+            count,
         }
     }
 }
@@ -270,7 +282,11 @@ impl<F: Future<Output = Outcome>> Future for InSpan<F> {
             let Some(inner) = this.inner.as_mut().as_pin_mut() else {
                 return Poll::Pending;
             };
-            ready!(inner.poll(cx))
+            #[cfg(feature = "http2")]
+            let polled = crate::coalesce::poll_counted(this.count, || inner.poll(cx));
+            #[cfg(not(feature = "http2"))]
+            let polled = inner.poll(cx);
+            ready!(polled)
         };
         this.inner.set(None);
         Poll::Ready(Ok(InvocationBody::wrap(outcome, this.span.take())))
