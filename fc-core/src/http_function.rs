@@ -112,21 +112,44 @@ impl HttpFunction {
             .await
     }
 
-    /// Forwards an HTTP invocation to the app, whole, and returns its response with
-    /// the headers FC forbids removed.
-    pub(crate) async fn forward(&self, mut req: Request, context: &Context) -> Response {
+    /// The app, once built.
+    pub(crate) fn built(&self) -> Option<&Router> {
+        self.app.get()
+    }
+
+    /// Forwards an HTTP invocation to the app, whole, once the app is built (its
+    /// first callers build it, the others wait), and returns its response with the
+    /// headers FC forbids removed.
+    pub(crate) async fn forward(&self, req: Request, context: &Context) -> Response {
+        let app = self.app().await;
+        self.forward_to(app, req, context).await
+    }
+
+    /// [`forward`](HttpFunction::forward) to the app built: the future holds the
+    /// request, then the app's call, and nothing more.
+    pub(crate) fn forward_to(
+        &self,
+        app: &Router,
+        mut req: Request,
+        context: &Context,
+    ) -> impl Future<Output = Response> + Send + 'static + use<> {
         // The body limit for axum's extractors, set once around the whole app: applied
         // to each route (`Router::layer`), it boxed every route again and cost every
         // request a second route future (0.6 k instructions of a gRPC call).
-        let app = DefaultBodyLimit::max(self.body_limit).layer(self.app().await.clone());
         strip_base_path(&mut req, context.base_path());
-        let mut response = match app.oneshot(req).await {
-            Ok(response) => response,
-            Err(never) => match never {},
-        };
-        let status = response.status();
-        sanitize(status, response.headers_mut());
-        response
+        let (app, limit) = (app.clone(), self.body_limit);
+        // The app's call is made when the future first runs: until then the future
+        // holds the request alone, which is all its moves copy.
+        async move {
+            let call = DefaultBodyLimit::max(limit).layer(app).oneshot(req);
+            let mut response = match call.await {
+                Ok(response) => response,
+                Err(never) => match never {},
+            };
+            let status = response.status();
+            sanitize(status, response.headers_mut());
+            response
+        }
     }
 }
 
