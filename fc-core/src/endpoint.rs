@@ -168,7 +168,10 @@ impl Endpoint {
         Ok(ok(reply))
     }
 
-    /// Everything but an event, and a request for an HTTP app built already.
+    /// What [`answer`](Endpoint::answer) boxes: the initializer, the hooks, the health
+    /// check, a request nothing serves, and an HTTP request while the app is still
+    /// being built. (Events have a future of their own; their arm here keeps the match
+    /// whole.)
     async fn run(
         self: Arc<Self>,
         kind: Kind,
