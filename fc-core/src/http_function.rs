@@ -133,14 +133,15 @@ impl HttpFunction {
         mut req: Request,
         context: &Context,
     ) -> impl Future<Output = Response> + Send + 'static + use<> {
-        // The body limit for axum's extractors, set once around the whole app: applied
-        // to each route (`Router::layer`), it boxed every route again and cost every
-        // request a second route future (0.6 k instructions of a gRPC call).
         strip_base_path(&mut req, context.base_path());
         let (app, limit) = (app.clone(), self.body_limit);
         // The app's call is made when the future first runs: until then the future
         // holds the request alone, which is all its moves copy.
         async move {
+            // The body limit for axum's extractors, set once around the whole app:
+            // applied to each route (`Router::layer`), it boxed every route again and
+            // cost every request a second route future (0.6 k instructions of a gRPC
+            // call).
             let call = DefaultBodyLimit::max(limit).layer(app).oneshot(req);
             let mut response = match call.await {
                 Ok(response) => response,
