@@ -116,36 +116,38 @@ impl Endpoint {
         impl Future<Output = Result<Response, Failure>> + Send + 'static + use<>,
         impl Future<Output = Response> + Send + 'static + use<>,
     > {
-        match kind {
-            Kind::Invoke => {
-                // An event's headers are in its context (`Policy::keeps_headers`).
-                let declared = declared_length(context.headers());
-                let body = req.into_body();
-                Answer::Event {
-                    run: self.invoke(context, body, declared),
-                }
-            }
-            Kind::Http | Kind::Grpc => {
-                match self
-                    .http
-                    .as_ref()
-                    .and_then(|http| Some((http, http.built()?)))
-                {
-                    Some((http, app)) => Answer::Http {
-                        run: http.forward_to(app, req, &context),
-                    },
-                    None => Answer::Other {
-                        run: Box::pin(self.run(kind, context, req)),
-                    },
-                }
-            }
-            _ => Answer::Other {
+        if kind == Kind::Invoke {
+            return Answer::Event {
+                run: self.event(context, req),
+            };
+        }
+        let http = self
+            .http
+            .as_ref()
+            .filter(|_| matches!(kind, Kind::Http | Kind::Grpc));
+        match http.and_then(|http| Some((http, http.built()?))) {
+            Some((http, app)) => Answer::Http {
+                run: http.forward_to(app, req, &context),
+            },
+            None => Answer::Other {
                 run: Box::pin(self.run(kind, context, req)),
             },
         }
     }
 
-    /// An event for the handler: its body read whole, then the handler's reply.
+    /// An event for the handler. The request is taken apart here, so that its future
+    /// holds the body alone.
+    fn event(
+        self: Arc<Self>,
+        context: Context,
+        req: Request,
+    ) -> impl Future<Output = Result<Response, Failure>> + Send + 'static + use<> {
+        // An event's headers are in its context (`Policy::keeps_headers`).
+        let declared = declared_length(context.headers());
+        self.invoke(context, req.into_body(), declared)
+    }
+
+    /// An event's body read whole, then the handler's reply.
     async fn invoke(
         self: Arc<Self>,
         context: Context,
@@ -179,12 +181,7 @@ impl Endpoint {
         req: Request,
     ) -> Result<Response, Failure> {
         match kind {
-            Kind::Invoke => {
-                let declared = declared_length(context.headers());
-                Arc::clone(&self)
-                    .invoke(context, req.into_body(), declared)
-                    .await
-            }
+            Kind::Invoke => self.event(context, req).await,
             Kind::Initialize => {
                 self.instance.initialize(&context).await?;
                 Ok(ok(Reply::empty()))
