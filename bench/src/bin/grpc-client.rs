@@ -7,7 +7,8 @@
 //! `grpc-client <port> spread <streams> <n>`: `n` calls made by `streams` callers at
 //! once, then exit (for callgrind under concurrency).
 
-use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use fc_bench::greeter::{GreeterClient, HelloRequest};
@@ -65,7 +66,7 @@ async fn main() {
         }
         Some("spread") => {
             // The callers take calls from one shared count until it is used up.
-            let left = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(arg(3)));
+            let left = Arc::new(AtomicU64::new(arg(3)));
             let callers = (0..arg(2)).map(|_| {
                 let (mut client, left) = (client.clone(), left.clone());
                 tokio::spawn(async move {
