@@ -45,7 +45,11 @@ pub struct Context {
 
 struct Inner {
     request_id: Arc<str>,
-    headers: HeaderMap,
+    /// The request's headers. An HTTP app's are copied when its request reaches it
+    /// ([`Context::copy_headers`]), in the task that runs the invocation rather than
+    /// in the connection's, which reads a burst of requests at once; every other
+    /// context is built with its headers.
+    headers: OnceLock<HeaderMap>,
     env: Arc<Env>,
     /// When the request arrived: the start of the function's timeout.
     arrived: Instant,
@@ -93,13 +97,14 @@ impl Context {
 
     pub(crate) fn new(mut headers: HeaderMap, env: Arc<Env>) -> Self {
         let known = Known::of(&header::Common::find_and_mark(&mut headers));
-        Self::with(headers, env, known, None)
+        Self::with(Some(headers), env, known, None)
     }
 
-    /// A context of `headers` (credentials marked sensitive already) and what was
-    /// read of them, with the instance's states for an HTTP app.
+    /// A context of `headers` (credentials marked sensitive already; `None`: copied
+    /// later, with [`copy_headers`](Context::copy_headers)) and what was read of them,
+    /// with the instance's states for an HTTP app.
     pub(crate) fn with(
-        headers: HeaderMap,
+        headers: Option<HeaderMap>,
         env: Arc<Env>,
         known: Known,
         states: Option<Arc<States>>,
@@ -112,7 +117,7 @@ impl Context {
         Self {
             inner: Arc::new(Inner {
                 request_id,
-                headers,
+                headers: headers.map_or_else(OnceLock::new, OnceLock::from),
                 env,
                 arrived: Instant::now(),
                 function_timeout,
@@ -120,6 +125,12 @@ impl Context {
                 states,
             }),
         }
+    }
+
+    /// Copies the request's `headers` into a context built without them (nothing
+    /// when it has its headers already).
+    pub(crate) fn copy_headers(&self, headers: &HeaderMap) {
+        self.inner.headers.get_or_init(|| headers.clone());
     }
 
     /// The instance's states, in an HTTP function's invocation.
@@ -140,7 +151,7 @@ impl Context {
     }
 
     fn header(&self, name: HeaderName) -> Option<&str> {
-        text(&self.inner.headers, name)
+        text(self.headers(), name)
     }
 
     fn header_or_env<'a>(&'a self, name: HeaderName, env: &'a Option<String>) -> Option<&'a str> {
@@ -269,7 +280,7 @@ impl Context {
     /// [`TraceContext`]. With the `otel` feature, fc makes each invocation's span a
     /// child of it.
     pub fn trace_context(&self) -> Option<TraceContext> {
-        TraceContext::from_headers(&self.inner.headers)
+        TraceContext::from_headers(self.headers())
     }
 
     /// The SLS project the function logs to (`x-fc-service-logproject`).
@@ -314,7 +325,12 @@ impl Context {
     /// Every request header, for anything the accessors do not cover. Credential and
     /// authorization values are marked sensitive, so `Debug` does not print them.
     pub fn headers(&self) -> &HeaderMap {
-        &self.inner.headers
+        static NONE: OnceLock<HeaderMap> = OnceLock::new();
+        // Only fc's own code sees a context before its headers are copied.
+        self.inner
+            .headers
+            .get()
+            .unwrap_or_else(|| NONE.get_or_init(HeaderMap::new))
     }
 }
 

@@ -73,10 +73,10 @@ pin_project_lite::pin_project! {
     /// The endpoint's answer to a request: its function's response, or its failure's.
     /// The two paths every invocation of a function takes (an event for its handler,
     /// a request for its HTTP app once built) are futures of their own, which hold the
-    /// request's body, or the request and then the app's call, and nothing else; the
-    /// rest (the initializer, hooks, the health check, a request nothing serves, the
-    /// app's first build) is boxed. So the future an HTTP/2 stream's task boxes stays
-    /// small: a gRPC call's is 0.87 KB (it was 1.9 KB), under the 1 KB that glibc's
+    /// request's body, or the request and its context and then the app's call, and
+    /// nothing else; the rest (the initializer, hooks, the health check, a request
+    /// nothing serves, the app's first build) is boxed. So the future an HTTP/2
+    /// stream's task boxes stays small: a gRPC call's is 0.87 KB (it was 1.9 KB), under the 1 KB that glibc's
     /// allocator serves from its per-thread cache, and 100 fewer instructions a call
     /// move it.
     #[project = AnswerProjection]
@@ -127,7 +127,7 @@ impl Endpoint {
             .filter(|_| matches!(kind, Kind::Http | Kind::Grpc));
         match http.and_then(|http| Some((http, http.built()?))) {
             Some((http, app)) => Answer::Http {
-                run: http.forward_to(app, req, &context),
+                run: http.forward_to(app, req, context),
             },
             None => Answer::Other {
                 run: Box::pin(self.run(kind, context, req)),
@@ -194,7 +194,7 @@ impl Endpoint {
                 None => Err(Failure::new("NotFound", "no health check is configured")),
             },
             Kind::Http | Kind::Grpc => match &self.http {
-                Some(http) => Ok(http.forward(req, &context).await),
+                Some(http) => Ok(http.forward(req, context).await),
                 None => Err(Failure::new(
                     "NotFound",
                     format!(

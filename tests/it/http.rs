@@ -69,6 +69,17 @@ async fn echo(
     }))
 }
 
+/// What an app's handler reads of its context: FC's headers and the request's own.
+async fn context_seen(ctx: fc::Context) -> Json<serde_json::Value> {
+    Json(json!({
+        "request_id": ctx.request_id(),
+        "function_name": ctx.function_name(),
+        "access_key_id": ctx.credentials().map(|c| c.access_key_id().to_owned()),
+        "x_custom": ctx.headers().get("x-custom").and_then(|v| v.to_str().ok()),
+        "base_path": ctx.base_path(),
+    }))
+}
+
 async fn unavailable() -> impl IntoResponse {
     (
         StatusCode::SERVICE_UNAVAILABLE,
@@ -140,6 +151,7 @@ fn app() -> Router {
             "/initialize",
             post(|| async { "the app's own /initialize" }),
         )
+        .route("/context", get(context_seen))
         .route("/unavailable", get(unavailable))
         .route("/explode", get(explode))
         .route("/headers", get(forbidden_headers))
@@ -175,6 +187,54 @@ async fn path_query_context_state_and_log_lines() {
         "{lines:?}"
     );
     server.stop().await;
+}
+
+/// The app's context holds every header of the request, whether fc copies them where
+/// the request reaches the app (no layers of the user's) or before the user's layers,
+/// which read the context too; and the base path is read before it is stripped.
+#[tokio::test]
+async fn the_apps_context_reads_every_header_with_and_without_layers() {
+    let layered = fc::App::from(fc::routes![app]).layer(axum::middleware::from_fn(
+        |req: axum::extract::Request, next: axum::middleware::Next| async move {
+            let seen = req
+                .extensions()
+                .get::<fc::Context>()
+                .and_then(|ctx| ctx.function_name().map(str::to_owned))
+                .unwrap_or_default();
+            let mut response = next.run(req).await;
+            response
+                .headers_mut()
+                .insert("x-layer-saw", seen.parse().unwrap());
+            response
+        },
+    ));
+    for (app, layers) in [(fc::App::from(fc::routes![app]), false), (layered, true)] {
+        let server = start(app).await;
+        let resp = server
+            .send(
+                http("GET", "/shop/context", "ctx-1")
+                    .header("x-fc-base-path", "/shop")
+                    .header("x-fc-function-name", "shop-api")
+                    .header("x-fc-access-key-id", "STS.key")
+                    .header("x-fc-access-key-secret", "secret")
+                    .header("x-custom", "yes"),
+            )
+            .await;
+        assert_eq!(
+            resp.expect_ok().json(),
+            json!({
+                "request_id": "ctx-1",
+                "function_name": "shop-api",
+                "access_key_id": "STS.key",
+                "x_custom": "yes",
+                "base_path": "/shop",
+            }),
+            "layers: {layers}"
+        );
+        let saw = resp.headers.get("x-layer-saw").map(|v| v.to_str().unwrap());
+        assert_eq!(saw, layers.then_some("shop-api"));
+        server.stop().await;
+    }
 }
 
 #[tokio::test]

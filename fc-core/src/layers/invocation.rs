@@ -143,13 +143,11 @@ impl InvocationService {
         );
         let policy = kind.policy();
         // A request for the HTTP app reaches it as it came, so its context reads a
-        // copy of the headers. Any other request's headers (FC's own) move into the
-        // context: no copy on the hot path; layers read them with `Context::headers`.
-        let headers = if policy.keeps_headers {
-            req.headers().clone()
-        } else {
-            std::mem::take(req.headers_mut())
-        };
+        // copy of the headers, made where the request reaches the app (in the
+        // invocation's own task, not in the connection's: `HttpFunction::forward_to`)
+        // or before the user's layers. Any other request's headers (FC's own) move
+        // into the context: no copy; layers read them with `Context::headers`.
+        let headers = (!policy.keeps_headers).then(|| std::mem::take(req.headers_mut()));
         // An HTTP app reads the instance's states through its context.
         let states = policy
             .keeps_headers
@@ -175,14 +173,13 @@ impl InvocationService {
         // requests that ask for an upgrade.
         let slot = req.extensions_mut().remove::<upgrade::Slot>();
         let route = self.inner.route(kind);
-        // The user's layers read the kind and the context from the extensions; an
-        // HTTP app reads the context there (`fc::grpc::RequestExt`, the `Context`
-        // extractor). The endpoint alone gets both as arguments.
-        let layered = matches!(route, Route::Layered(_));
-        if layered {
+        // The user's layers read the kind and the context (with its headers) from the
+        // extensions. The endpoint gets both as arguments, and puts the context in the
+        // extensions of an HTTP app's request itself (`HttpFunction::forward_to`),
+        // where the app reads it (`fc::grpc::RequestExt`, the `Context` extractor).
+        if matches!(route, Route::Layered(_)) {
+            context.copy_headers(req.headers());
             req.extensions_mut().insert(kind);
-        }
-        if layered || policy.keeps_headers {
             req.extensions_mut().insert(context.clone());
         }
         let deadline = context

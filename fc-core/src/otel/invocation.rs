@@ -68,6 +68,9 @@ impl InvocationTrace {
         if !policy.invocation {
             return inactive(true);
         }
+        // The span's parent and attributes come from FC's headers: an HTTP app's are
+        // copied into its context here rather than where the request reaches the app.
+        context.copy_headers(request.headers());
         let parent = match context.trace_context() {
             Some(trace) => OtelContext::new().with_remote_span_context(span_context(&trace)),
             None => OtelContext::new(),
