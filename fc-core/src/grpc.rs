@@ -115,15 +115,14 @@
 //!
 //! What a call costs: `bench/run.sh --grpc` (`bench/grpc.md` in fc's repository) sends
 //! `SayHello` over one h2c connection, as FC's gateway does, to the greeter served through fc
-//! and to the same greeter on tonic's own server, which does none of FC's work. One run on
-//! 2026-12-02: fc executes 62.9 k instructions a call against tonic's 51.1 k (1.23×; the
-//! difference, 11.8 k, is the invocation: Context from the headers, a generated request id,
-//! the span, markers, `x-fc-status`). Load adds what instructions do not count: the two
-//! marker lines are two `write(2)` calls per call, which a busy connection cannot batch the
-//! way HTTP/2 batches frames, so at 16 streams fc answers 0.74× tonic's calls per second and
-//! at 200 streams 0.62× (25 k calls/s on one CPU). fc writes each marker at once because an
-//! instance may freeze right after its response, and a buffered line would reach FC's log
-//! only after the next thaw.
+//! and to the same greeter on tonic's own server, which does none of FC's work. fc executes
+//! about 1.1× tonic's instructions a call (the difference is the invocation: the Context and
+//! its copy of the headers, the span, the two marker lines, `x-fc-status`). At 200 concurrent
+//! streams fc answers as many calls a second as tonic's server, since it writes the answers of
+//! a busy connection in batches; at 16 streams with tonic's client, about 0.87×. fc writes each
+//! marker line at once, because an instance may freeze right after its response, and a
+//! buffered line would reach FC's log only after the next thaw. The README's Performance
+//! section has the figures of the latest run.
 //!
 //! Deploy with the HTTP trigger, and a custom domain with HTTPS for clients on port 443
 //! (`s.yaml` for Serverless Devs, components `fc3` and `fc3-domain`):
