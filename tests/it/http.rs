@@ -237,6 +237,42 @@ async fn the_apps_context_reads_every_header_with_and_without_layers() {
     }
 }
 
+/// What the initializer saw of the request that ran it.
+struct Seen(Option<String>, Option<String>);
+
+#[fc::initialize]
+async fn init_reads_its_context(ctx: fc::Context) -> Result<Seen, fc::Error> {
+    let custom = ctx.headers().get("x-custom").and_then(|v| v.to_str().ok());
+    Ok(Seen(
+        ctx.function_name().map(str::to_owned),
+        custom.map(str::to_owned),
+    ))
+}
+
+#[fc::http]
+fn seen_app() -> Router {
+    Router::new().route(
+        "/seen",
+        get(|seen: fc::State<Seen>| async move { Json(json!([seen.0, seen.1])) }),
+    )
+}
+
+/// An HTTP request that comes before any `/initialize` runs the initializer first,
+/// with its context: FC's headers and the request's own are there.
+#[tokio::test]
+async fn an_http_request_runs_the_initializer_with_its_headers() {
+    let server = start(fc::routes![init_reads_its_context, seen_app].into()).await;
+    let resp = server
+        .send(
+            http("GET", "/seen", "seen-1")
+                .header("x-fc-function-name", "shop-api")
+                .header("x-custom", "yes"),
+        )
+        .await;
+    assert_eq!(resp.expect_ok().json(), json!(["shop-api", "yes"]));
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn http_invoke_reaches_the_app_even_on_invoke_and_initialize_paths() {
     let server = start(fc::routes![app, event].into()).await;

@@ -189,6 +189,8 @@ impl InvocationService {
         // invocation's deadline (the run goes on without it). Boxed: a path taken
         // once per instance stays out of every invocation's future.
         let init = (policy.invocation && self.shared.instance.needs_init()).then(|| {
+            // The initializer reads the context before the app does.
+            context.copy_headers(req.headers());
             let (instance, context) = (Arc::clone(&self.shared.instance), context.clone());
             let init = async move { instance.ensure_initialized(&context).await };
             Box::pin(Deadline::new(init, deadline)) as BoxFuture<_>
