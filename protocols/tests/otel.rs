@@ -259,6 +259,25 @@ fn a_failed_invocation_has_error_status() {
     });
 }
 
+/// An HTTP function's invocation span reads FC's headers too: its parent from
+/// `traceparent`, its FaaS attributes from `x-fc-*`.
+#[test]
+fn an_http_functions_span_is_a_child_of_traceparent_with_faas_attributes() {
+    run(async {
+        let addr = start(fc::routes![web]).await;
+        let req = Req::new("GET", "/hello")
+            .header("x-fc-control-path", "/http-invoke")
+            .header("x-fc-request-id", "http-tp-1")
+            .header("x-fc-function-name", "storefront")
+            .header("traceparent", &format!("00-{TRACE_ID}-{PARENT_ID}-01"));
+        assert_eq!(invoke(addr, req).await.status, 200);
+        let span = receiver().invocation("http-tp-1");
+        assert_eq!(span.trace_id(), TRACE_ID);
+        assert_eq!(span.parent_span_id(), PARENT_ID);
+        assert_eq!(span.attr("faas.name"), string("storefront"));
+    });
+}
+
 #[test]
 fn http_functions_are_http_triggered_server_spans() {
     run(async {
