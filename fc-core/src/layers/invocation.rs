@@ -173,12 +173,18 @@ impl InvocationService {
         // requests that ask for an upgrade.
         let slot = req.extensions_mut().remove::<upgrade::Slot>();
         let route = self.inner.route(kind);
-        // The user's layers read the kind and the context (with its headers) from the
-        // extensions. The endpoint gets both as arguments, and puts the context in the
-        // extensions of an HTTP app's request itself (`HttpFunction::forward_to`),
-        // where the app reads it (`fc::grpc::RequestExt`, the `Context` extractor).
-        if matches!(route, Route::Layered(_)) {
+        let layered = matches!(route, Route::Layered(_));
+        let needs_init = policy.invocation && self.shared.instance.needs_init();
+        // The user's layers and the initializer read the context before the app does:
+        // its headers are copied for them now.
+        if layered || needs_init {
             context.copy_headers(req.headers());
+        }
+        // The user's layers read the kind and the context from the extensions. The
+        // endpoint gets both as arguments, and puts the context in the extensions of
+        // an HTTP app's request itself (`HttpFunction::forward_to`), where the app
+        // reads it (`fc::grpc::RequestExt`, the `Context` extractor).
+        if layered {
             req.extensions_mut().insert(kind);
             req.extensions_mut().insert(context.clone());
         }
@@ -188,9 +194,7 @@ impl InvocationService {
         // An invocation before any /initialize: the initializer first, within the
         // invocation's deadline (the run goes on without it). Boxed: a path taken
         // once per instance stays out of every invocation's future.
-        let init = (policy.invocation && self.shared.instance.needs_init()).then(|| {
-            // The initializer reads the context before the app does.
-            context.copy_headers(req.headers());
+        let init = needs_init.then(|| {
             let (instance, context) = (Arc::clone(&self.shared.instance), context.clone());
             let init = async move { instance.ensure_initialized(&context).await };
             Box::pin(Deadline::new(init, deadline)) as BoxFuture<_>
