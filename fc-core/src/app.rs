@@ -361,6 +361,8 @@ fn install_subscriber(output: &Output) {
             Some(problem),
         ),
     };
+    // A level asked for and left out of the build is said, not silently missing.
+    let compiled_out = log::compiled_out(&filter, tracing::level_filters::STATIC_MAX_LEVEL);
     // The filter applies to the whole subscriber (fc's layers share it): cheaper per
     // span and event than a filter per layer.
     let format = std::env::var("RUST_LOG_FORMAT").ok();
@@ -388,6 +390,9 @@ fn install_subscriber(output: &Output) {
     }
     if let (true, Some(problem)) = (installed, format_problem) {
         tracing::warn!("ignoring {problem}; logging in FC's text format");
+    }
+    if let (true, Some(problem)) = (installed, compiled_out) {
+        tracing::warn!("{problem}");
     }
 }
 

@@ -207,9 +207,42 @@ pub(crate) fn filter_from(rust_log: Option<&str>) -> Result<Targets, String> {
     }
 }
 
+/// What `RUST_LOG` asks for that this build cannot print: the levels above
+/// `compiled` (`tracing::level_filters::STATIC_MAX_LEVEL`, set at build time by
+/// `tracing`'s `max_level_*` and `release_max_level_*` features; a crate made by
+/// `fc-local new` leaves trace lines out of release builds) that `filter` lets
+/// through. `None` when the build prints all it asks for.
+pub(crate) fn compiled_out(filter: &Targets, compiled: LevelFilter) -> Option<String> {
+    use tracing_subscriber::layer::Filter;
+    let asked = Filter::<tracing_subscriber::Registry>::max_level_hint(filter)?;
+    (asked > compiled).then(|| {
+        format!(
+            "RUST_LOG asks for {asked} lines, but this build keeps only {compiled} and \
+             above (tracing's `release_max_level_*` or `max_level_*` feature, in \
+             Cargo.toml)"
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_level_the_build_leaves_out_is_named() {
+        let debug = filter_from(Some("warn,my_fn=debug")).unwrap();
+        assert_eq!(compiled_out(&debug, LevelFilter::DEBUG), None);
+        assert_eq!(compiled_out(&debug, LevelFilter::TRACE), None);
+        let said = compiled_out(&debug, LevelFilter::INFO).unwrap();
+        assert!(said.contains("asks for debug lines"), "{said}");
+        assert!(said.contains("keeps only info and above"), "{said}");
+        let trace = filter_from(Some("trace")).unwrap();
+        assert!(compiled_out(&trace, LevelFilter::DEBUG).is_some());
+        assert_eq!(
+            compiled_out(&filter_from(None).unwrap(), LevelFilter::DEBUG),
+            None
+        );
+    }
 
     #[test]
     fn rust_log_filters() {

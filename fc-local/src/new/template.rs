@@ -321,6 +321,10 @@ mod tests {
         };
         let cargo_toml = |krate: &Crate| krate.files()[0].1.clone();
         assert!(cargo_toml(&krate).contains("\nfc-rs = \"0.1.0\"\n"));
+        // Release builds leave trace lines out (the README's Release profile says why).
+        assert!(cargo_toml(&krate).contains(
+            "\ntracing = { version = \"0.1\", features = [\"release_max_level_debug\"] }\n"
+        ));
         krate.fc = FcSource::Path(r#"/w/a "b"\c"#.to_owned());
         assert!(cargo_toml(&krate).contains(r#"fc-rs = { path = "/w/a \"b\"\\c" }"#));
         krate.fc = FcSource::Git("https://example.invalid/fc.git".to_owned());
