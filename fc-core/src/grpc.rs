@@ -116,10 +116,13 @@
 //! What a call costs: `bench/run.sh --grpc` (`bench/grpc.md` in fc's repository) sends
 //! `SayHello` over one h2c connection, as FC's gateway does, to the greeter served through fc
 //! and to the same greeter on tonic's own server, which does none of FC's work. fc executes
-//! about 1.1× tonic's instructions a call (the difference is the invocation: the Context and
-//! its copy of the headers, the span, the two marker lines, `x-fc-status`). At 200 concurrent
-//! streams fc answers as many calls a second as tonic's server, since it writes the answers of
-//! a busy connection in batches; at 16 streams with tonic's client, about 0.87×. fc writes each
+//! about 1.07× tonic's instructions a call (the difference is the invocation: the Context and
+//! its copy of the headers, the span, the two marker lines, `x-fc-status`), built as a crate
+//! made by `fc-local new` is: with `tracing`'s `release_max_level_debug`, without which h2's
+//! trace callsites, live under fc's subscriber, cost 1.6 k instructions more. At 200
+//! concurrent streams fc answers as many calls a second as tonic's server, since it writes the
+//! answers of a busy connection in batches; at 16 streams with tonic's client, 0.83× to
+//! 0.88×. fc writes each
 //! marker line at once, because an instance may freeze right after its response, and a
 //! buffered line would reach FC's log only after the next thaw. The README's Performance
 //! section has the figures of the latest run.
