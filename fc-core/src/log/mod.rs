@@ -3,8 +3,10 @@
 //! [`fc::run`](crate::run) installs a subscriber that writes every `tracing` event in
 //! FC's format to stdout, filtered by `RUST_LOG` (default `info`), unless the program
 //! set its own; with `RUST_LOG_FORMAT=json` it writes one JSON object per event
-//! instead ([`JsonFormat`]). To combine FC's format with your own layers, add [`layer`] to your
-//! subscriber:
+//! instead ([`JsonFormat`]). Levels a build leaves out with `tracing`'s
+//! `release_max_level_*` features (a crate made by `fc-local new` leaves out trace lines)
+//! cannot be printed whatever `RUST_LOG` says: fc warns once at start when it asks for
+//! them. To combine FC's format with your own layers, add [`layer`] to your subscriber:
 //!
 //! ```
 //! use tracing_subscriber::layer::SubscriberExt;
