@@ -122,10 +122,9 @@
 //! trace callsites, live under fc's subscriber, cost 1.6 k instructions more. At 200
 //! concurrent streams fc answers as many calls a second as tonic's server, since it writes the
 //! answers of a busy connection in batches; at 16 streams with tonic's client, 0.83× to
-//! 0.88×. fc writes each
-//! marker line at once, because an instance may freeze right after its response, and a
-//! buffered line would reach FC's log only after the next thaw. The README's Performance
-//! section has the figures of the latest run.
+//! 0.88×. fc writes each marker line at once, because an instance may freeze right after
+//! its response, and a buffered line would reach FC's log only after the next thaw. The
+//! README's Performance section has the figures of the latest run.
 //!
 //! Deploy with the HTTP trigger, and a custom domain with HTTPS for clients on port 443
 //! (`s.yaml` for Serverless Devs, components `fc3` and `fc3-domain`):
