@@ -181,8 +181,8 @@ fn c_build(triple: &str, installed: Installed) -> CBuild {
         )
     };
     CBuild::Missing(format!(
-        "{missing} on PATH: fc's jemalloc allocator (C, built with make) and any other crate \
-         with C code need them. Install musl-tools and make (`sudo apt-get install musl-tools \
+        "{missing} on PATH: fc's jemalloc allocator (C, built with make), its memcpy (C) and any \
+         other crate with C code need them. Install musl-tools and make (`sudo apt-get install musl-tools \
          make` on Debian and Ubuntu){zig_too}, or set CC_{} to a musl C compiler",
         triple.replace('-', "_")
     ))
