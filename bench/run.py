@@ -4,7 +4,7 @@
 Default: fc's glibc release build, fc as `fc-local package` packages it (the artifact
 users deploy), the same FC work by hand on raw axum, and on raw hyper (the floor).
 `--grpc`: a gRPC unary call through fc against tonic's own server, over one h2c
-connection (bench/grpc.md).
+connection, and the load figures of fc as `fc-local package` builds it (bench/grpc.md).
 `--candidates`: the ways to build the deployed artifact (musl with its own allocator,
 with mimalloc, with jemalloc; glibc linked against glibc 2.28 with cargo-zigbuild; a
 static glibc build) against the plain glibc build, each built clean.
@@ -551,9 +551,19 @@ def grpc():
     target_dir = os.path.join(TARGET, "bench-grpc")
     sh("cargo", "build", "--quiet", "--release", "-p", "fc-bench", "--features", "grpc",
        "--bin", "grpc-fc", "--bin", "grpc-tonic", "--bin", "grpc-client", "--target-dir", target_dir)
+    # The same greeter as `fc-local package` builds a function: static musl, with fc's
+    # default features (jemalloc, fc's memcpy). Built directly: fc-local package builds a
+    # crate's own features, and grpc is the bench crate's.
+    log(f"building the packaged gRPC server ({MUSL}, fc's defaults)")
+    sh("cargo", "build", "--quiet", "--release", "--target", MUSL, "-p", "fc-bench", "--features", "grpc",
+       "--bin", "grpc-fc", "--target-dir", target_dir)
     release = os.path.join(target_dir, "release")
     client = os.path.join(release, "grpc-client")
-    servers = {"fc": os.path.join(release, "grpc-fc"), "tonic": os.path.join(release, "grpc-tonic")}
+    servers = {
+        "fc": os.path.join(release, "grpc-fc"),
+        "tonic": os.path.join(release, "grpc-tonic"),
+        "packaged": os.path.join(target_dir, MUSL, "release", "grpc-fc"),
+    }
     seconds = int(DURATION.rstrip("s"))
     runs = {name: {n: [] for n in GRPC_STREAMS} for name in servers}
     h2 = {name: {n: [] for n in H2LOAD_STREAMS} for name in servers}
@@ -579,7 +589,8 @@ def grpc():
                 proc.wait()
     loads.append(load_average())
     ir, ir_load = {}, {}
-    for name, path in servers.items():
+    for name in ("fc", "tonic"):
+        path = servers[name]
         log(f"callgrind: {name}")
         ir[name] = (grpc_ir(path, client, 1100) - grpc_ir(path, client, 100)) / 1000
         log(f"callgrind, {GRPC_IR_STREAMS} streams: {name}")
@@ -591,29 +602,33 @@ def grpc():
         "Every call is a stream of one h2c connection, as FC's gateway sends them; the client is "
         "tonic's (bench/src/bin/grpc-client.rs). grpc-fc serves the greeter as an `#[fc::http]` "
         "function (markers, Context, span, deadline, x-fc-status per call); grpc-tonic serves it "
-        "with tonic's own server, which does none of FC's work.",
+        "with tonic's own server, which does none of FC's work. fc packaged is grpc-fc as "
+        f"`fc-local package` builds a function ({MUSL}, fc's default features: jemalloc and "
+        "fc's memcpy); fc and tonic's server are glibc builds.",
         "",
-        "| figure | fc | tonic's server | fc / tonic |",
-        "|---|---|---|---|",
+        "| figure | fc | tonic's server | fc / tonic | fc packaged | packaged / tonic |",
+        "|---|---|---|---|---|---|",
         f"| instructions per call (callgrind) | {ir['fc'] / 1000:.1f} k | {ir['tonic'] / 1000:.1f} k "
-        f"| {ir['fc'] / ir['tonic']:.2f} |",
+        f"| {ir['fc'] / ir['tonic']:.2f} | – | – |",
         f"| instructions per call, {GRPC_IR_STREAMS} concurrent streams (callgrind) "
         f"| {ir_load['fc'] / 1000:.1f} k | {ir_load['tonic'] / 1000:.1f} k "
-        f"| {ir_load['fc'] / ir_load['tonic']:.2f} |",
+        f"| {ir_load['fc'] / ir_load['tonic']:.2f} | – | – |",
     ]
     for n in GRPC_STREAMS:
-        fc_rate, tonic_rate = med("fc", n, 0), med("tonic", n, 0)
+        fc_rate, tonic_rate, pk_rate = med("fc", n, 0), med("tonic", n, 0), med("packaged", n, 0)
         streams = f"{n} concurrent stream{'s' if n > 1 else ''}"
-        lines.append(f"| calls/s, {streams} | {fc_rate:,.0f} | {tonic_rate:,.0f} | {fc_rate / tonic_rate:.2f} |")
-        fc_p99, tonic_p99 = med("fc", n, 2), med("tonic", n, 2)
-        lines.append(f"| p99 latency, {streams} | {fc_p99:.0f} µs | {tonic_p99:.0f} µs | {fc_p99 / tonic_p99:.2f} |")
+        lines.append(f"| calls/s, {streams} | {fc_rate:,.0f} | {tonic_rate:,.0f} | {fc_rate / tonic_rate:.2f} "
+                     f"| {pk_rate:,.0f} | {pk_rate / tonic_rate:.2f} |")
+        fc_p99, tonic_p99, pk_p99 = med("fc", n, 2), med("tonic", n, 2), med("packaged", n, 2)
+        lines.append(f"| p99 latency, {streams} | {fc_p99:.0f} µs | {tonic_p99:.0f} µs | {fc_p99 / tonic_p99:.2f} "
+                     f"| {pk_p99:.0f} µs | {pk_p99 / tonic_p99:.2f} |")
     for n in H2LOAD_STREAMS:
-        fc_rate = statistics.median(r[0] for r in h2["fc"][n])
-        tonic_rate = statistics.median(r[0] for r in h2["tonic"][n])
-        lines.append(f"| h2load calls/s, {n} concurrent streams | {fc_rate:,.0f} | {tonic_rate:,.0f} | {fc_rate / tonic_rate:.2f} |")
-        fc_mean = statistics.median(r[1] for r in h2["fc"][n])
-        tonic_mean = statistics.median(r[1] for r in h2["tonic"][n])
-        lines.append(f"| h2load mean latency, {n} concurrent streams | {fc_mean:.0f} µs | {tonic_mean:.0f} µs | {fc_mean / tonic_mean:.2f} |")
+        rate = {name: statistics.median(r[0] for r in h2[name][n]) for name in servers}
+        mean = {name: statistics.median(r[1] for r in h2[name][n]) for name in servers}
+        lines.append(f"| h2load calls/s, {n} concurrent streams | {rate['fc']:,.0f} | {rate['tonic']:,.0f} "
+                     f"| {rate['fc'] / rate['tonic']:.2f} | {rate['packaged']:,.0f} | {rate['packaged'] / rate['tonic']:.2f} |")
+        lines.append(f"| h2load mean latency, {n} concurrent streams | {mean['fc']:.0f} µs | {mean['tonic']:.0f} µs "
+                     f"| {mean['fc'] / mean['tonic']:.2f} | {mean['packaged']:.0f} µs | {mean['packaged'] / mean['tonic']:.2f} |")
     lines += [
         "",
         "h2load is nghttp2's load generator (Debian's nghttp2-client): one connection, "

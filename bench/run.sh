@@ -6,7 +6,8 @@
 #   bench/run.sh --grpc        a gRPC unary call through fc against tonic's own server:
 #                              callgrind instructions per call, calls/s over one h2c
 #                              connection at 1, 16 and 200 streams, with tonic's client
-#                              and with nghttp2's h2load (bench/grpc.md)
+#                              and with nghttp2's h2load, and the same loads against fc
+#                              as `fc-local package` builds it (bench/grpc.md)
 # BENCH_DURATION=5s, BENCH_ROUNDS=3, BENCH_COLD_STARTS=20 by default;
 # BENCH_REUSE_BUILDS=1 measures again the binaries of the last --candidates run.
 set -euo pipefail
