@@ -555,6 +555,7 @@ def grpc():
     # default features (jemalloc, fc's memcpy). Built directly: fc-local package builds a
     # crate's own features, and grpc is the bench crate's.
     log(f"building the packaged gRPC server ({MUSL}, fc's defaults)")
+    sh("rustup", "target", "add", MUSL, stdout=subprocess.DEVNULL)
     sh("cargo", "build", "--quiet", "--release", "--target", MUSL, "-p", "fc-bench", "--features", "grpc",
        "--bin", "grpc-fc", "--target-dir", target_dir)
     release = os.path.join(target_dir, "release")
