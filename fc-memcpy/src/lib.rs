@@ -3,9 +3,9 @@
 //! musl's own `memcpy` is `rep movsq` with single-byte moves before and after it, slow
 //! for the short copies a server makes all the time (header names and values, pieces of
 //! JSON, small values moved): in fc's benchmark it took 9 % of an echo function's CPU
-//! where glibc's took 2 %, and the packaged gRPC greeter served 0.86× the glibc build's
-//! calls. With these (`c/memcpy.c`: overlapping 2- to 16-byte moves up to 32 bytes,
-//! 16-byte moves up to 256, `rep movsb` beyond) it served 1.03×.
+//! where glibc's took 2 %, and the packaged gRPC greeter served 0.89× the glibc build's
+//! calls at 16 streams. With these (`c/memcpy.c`: overlapping 2- to 16-byte moves up to
+//! 32 bytes, 16-byte moves up to 256, `rep movsb` beyond) it served 1.11×.
 //!
 //! The build script compiles them for `x86_64-unknown-linux-musl` only, and the linker
 //! takes them before musl's: fc's default feature `musl-memcpy` links this crate into
