@@ -206,10 +206,6 @@ pub use fc_core::events;
 #[cfg(all(feature = "jemalloc", target_env = "musl"))]
 #[global_allocator]
 static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
-
-// musl's `memcpy` is slow for short copies (about a tenth of a server's CPU): the
-// default feature `musl-memcpy` links fc-rs-memcpy's, taken before musl's. Musl x86_64
-// targets only.
 #[cfg(feature = "grpc")]
 #[doc(inline)]
 pub use fc_core::grpc;
@@ -219,6 +215,9 @@ pub use fc_core::otel;
 #[cfg(feature = "ws")]
 #[doc(inline)]
 pub use fc_core::ws;
+// musl's `memcpy` is slow for short copies (about a tenth of a server's CPU): the
+// default feature `musl-memcpy` links fc-rs-memcpy's, taken before musl's. Musl x86_64
+// targets only.
 #[cfg(all(feature = "musl-memcpy", target_env = "musl", target_arch = "x86_64"))]
 use fc_memcpy as _;
 
