@@ -8,7 +8,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use http::{HeaderMap, HeaderName};
 
-use crate::header::{self, text};
+use crate::header::{self, FlatHeaders, Lookup};
 use crate::state::States;
 use crate::trace_context::TraceContext;
 
@@ -49,7 +49,7 @@ struct Inner {
     /// ([`Context::copy_headers`]), in the task that runs the invocation rather than
     /// in the connection's, which reads a burst of requests at once; every other
     /// context is built with its headers.
-    headers: OnceLock<HeaderMap>,
+    headers: OnceLock<Headers>,
     env: Arc<Env>,
     /// When the request arrived: the start of the function's timeout.
     arrived: Instant,
@@ -60,6 +60,19 @@ struct Inner {
     /// The instance's states, for an HTTP app's `fc::State` (in the context, which
     /// the request carries anyway, rather than in an extension of their own).
     states: Option<Arc<States>>,
+}
+
+/// A context's request headers.
+enum Headers {
+    /// Moved into the context: the request of an event, an initializer or a hook,
+    /// which fc takes apart.
+    Moved(HeaderMap),
+    /// Copied from an HTTP app's request, which goes on to the app ([`FlatHeaders`]),
+    /// with the `HeaderMap` that [`Context::headers`] gives, built on first use.
+    Copied {
+        flat: FlatHeaders,
+        map: OnceLock<Box<HeaderMap>>,
+    },
 }
 
 /// What a context takes from the headers FC sends on every request, found in one
@@ -117,7 +130,7 @@ impl Context {
         Self {
             inner: Arc::new(Inner {
                 request_id,
-                headers: headers.map_or_else(OnceLock::new, OnceLock::from),
+                headers: headers.map_or_else(OnceLock::new, |h| OnceLock::from(Headers::Moved(h))),
                 env,
                 arrived: Instant::now(),
                 function_timeout,
@@ -130,7 +143,10 @@ impl Context {
     /// Copies the request's `headers` into a context built without them (nothing
     /// when it has its headers already).
     pub(crate) fn copy_headers(&self, headers: &HeaderMap) {
-        self.inner.headers.get_or_init(|| headers.clone());
+        self.inner.headers.get_or_init(|| Headers::Copied {
+            flat: FlatHeaders::copy(headers),
+            map: OnceLock::new(),
+        });
     }
 
     /// The instance's states, in an HTTP function's invocation.
@@ -151,7 +167,10 @@ impl Context {
     }
 
     fn header(&self, name: HeaderName) -> Option<&str> {
-        text(self.headers(), name)
+        match self.inner.headers.get()? {
+            Headers::Moved(map) => map.text(&name),
+            Headers::Copied { flat, .. } => flat.text(&name),
+        }
     }
 
     fn header_or_env<'a>(&'a self, name: HeaderName, env: &'a Option<String>) -> Option<&'a str> {
@@ -280,7 +299,10 @@ impl Context {
     /// [`TraceContext`]. With the `otel` feature, fc makes each invocation's span a
     /// child of it.
     pub fn trace_context(&self) -> Option<TraceContext> {
-        TraceContext::from_headers(self.headers())
+        match self.inner.headers.get()? {
+            Headers::Moved(map) => TraceContext::from_lookup(map),
+            Headers::Copied { flat, .. } => TraceContext::from_lookup(flat),
+        }
     }
 
     /// The SLS project the function logs to (`x-fc-service-logproject`).
@@ -326,11 +348,12 @@ impl Context {
     /// authorization values are marked sensitive, so `Debug` does not print them.
     pub fn headers(&self) -> &HeaderMap {
         static NONE: OnceLock<HeaderMap> = OnceLock::new();
-        // Only fc's own code sees a context before its headers are copied.
-        self.inner
-            .headers
-            .get()
-            .unwrap_or_else(|| NONE.get_or_init(HeaderMap::new))
+        match self.inner.headers.get() {
+            Some(Headers::Moved(map)) => map,
+            Some(Headers::Copied { flat, map }) => map.get_or_init(|| Box::new(flat.to_map())),
+            // Only fc's own code sees a context before its headers are copied.
+            None => NONE.get_or_init(HeaderMap::new),
+        }
     }
 }
 
@@ -833,5 +856,111 @@ mod tests {
         }
         assert!(format!("{c:?}").contains("STS.visible-id"));
         assert!(format!("{c:?}").contains("<redacted>"));
+    }
+
+    /// An HTTP app's context copies the request's headers flat; every accessor reads
+    /// the copy as it reads headers moved into an event's context.
+    #[test]
+    fn a_copy_of_an_apps_headers_reads_as_the_headers_themselves() {
+        let pairs = [
+            (header::REQUEST_ID, "1-67adb489-15d49184-2d4fa002fa2b"),
+            (header::FUNCTION_NAME, "greeter"),
+            (header::FUNCTION_HANDLER, "index.handler"),
+            (header::SERVICE_NAME, ""),
+            (header::REGION, " cn-hangzhou "),
+            (header::ACCOUNT_ID, "1234567890"),
+            (header::QUALIFIER, "LATEST"),
+            (header::VERSION_ID, "caf\u{e9}"),
+            (header::FUNCTION_MEMORY, "512"),
+            (header::FUNCTION_TIMEOUT, "60"),
+            (header::INITIALIZATION_TIMEOUT, "30"),
+            (header::RETRY_COUNT, "2"),
+            (header::LOG_PROJECT, "project"),
+            (header::LOG_STORE, "store"),
+            (header::CONTROL_PATH, "/http-invoke"),
+            (header::BASE_PATH, "/2016-08-15/proxy/svc/fn/"),
+            (header::ASYNC_TASK_ID, "task-1"),
+            (header::CLIENT_IP, "10.0.0.1"),
+            (header::ACCESS_KEY_ID, "STS.id"),
+            (header::ACCESS_KEY_SECRET, "SECRET-VALUE"),
+            (header::SECURITY_TOKEN, "TOKEN-VALUE"),
+            (
+                header::TRACEPARENT,
+                "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+            ),
+            (header::TRACESTATE, "a=1"),
+            (header::TRACESTATE, "b=2"),
+            ("content-type", "application/grpc"),
+            ("authorization", "Bearer AUTH-VALUE"),
+        ];
+        let mut headers = HeaderMap::new();
+        for (k, v) in pairs {
+            headers.append(
+                HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                HeaderValue::from_bytes(v.as_bytes()).unwrap(),
+            );
+        }
+        let env = Arc::new(Env {
+            service_name: Some("from-env".into()),
+            ..Env::default()
+        });
+        let moved = Context::new(headers.clone(), Arc::clone(&env));
+        // As the invocation layer builds an HTTP app's context: FC's headers read and
+        // credentials marked in the request, the copy made later.
+        let found = crate::header::Common::find_and_mark(&mut headers);
+        let copied = Context::with(None, env, Known::of(&found), None);
+        copied.copy_headers(&headers);
+
+        type Text = fn(&Context) -> Option<&str>;
+        let texts: [Text; 15] = [
+            Context::function_name,
+            Context::function_handler,
+            Context::service_name,
+            Context::region,
+            Context::account_id,
+            Context::qualifier,
+            Context::version_id,
+            Context::log_project,
+            Context::log_store,
+            Context::control_path,
+            Context::base_path,
+            Context::async_task_id,
+            Context::client_ip,
+            |c| Some(c.request_id()),
+            |c| c.credentials().map(|_| "some"),
+        ];
+        for (i, text) in texts.iter().enumerate() {
+            assert_eq!(text(&copied), text(&moved), "accessor {i}");
+        }
+        assert_eq!(copied.region(), Some("cn-hangzhou"));
+        assert_eq!(copied.service_name(), Some("from-env"));
+        assert_eq!(copied.version_id(), None);
+        assert_eq!(copied.credentials(), moved.credentials());
+        assert_eq!(copied.memory_mb(), Some(512));
+        assert_eq!(
+            copied.initialization_timeout(),
+            moved.initialization_timeout()
+        );
+        assert_eq!(copied.retry_count(), Some(2));
+        assert_eq!(copied.function_timeout(), moved.function_timeout());
+        let trace = copied.trace_context().unwrap();
+        assert_eq!(trace.trace_state(), Some("a=1,b=2"));
+        assert_eq!(Some(trace), moved.trace_context());
+        assert_eq!(copied.headers(), moved.headers());
+        assert!(copied.headers()["authorization"].is_sensitive());
+        assert!(copied.headers()[header::ACCESS_KEY_SECRET].is_sensitive());
+        assert_eq!(
+            format!("{:?}", copied.headers()),
+            format!("{:?}", moved.headers())
+        );
+        let debug = format!("{copied:?}");
+        assert!(
+            debug.contains(r#"header_names: ["x-fc-request-id", "#),
+            "{debug}"
+        );
+        for secret in ["SECRET-VALUE", "TOKEN-VALUE", "AUTH-VALUE"] {
+            assert!(!debug.contains(secret), "{secret} leaked in {debug}");
+            assert!(!format!("{:?}", copied.headers()).contains(secret));
+        }
     }
 }

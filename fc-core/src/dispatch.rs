@@ -9,7 +9,7 @@ use http::Method;
 #[cfg(test)]
 use crate::grpc_status;
 #[cfg(test)]
-use crate::header::{self, text};
+use crate::header::{self, Lookup};
 use crate::log::marker::Marker;
 
 /// The kinds of request FC sends a custom runtime (contract §3).
@@ -159,7 +159,7 @@ pub(crate) fn classify(
     classify_by(
         method,
         path,
-        Control::of(text(headers, header::CONTROL_PATH)),
+        Control::of(headers.text(&header::CONTROL_PATH)),
         grpc_status::is_grpc(headers),
         health,
     )

@@ -5,8 +5,12 @@
 //! The names are `HeaderName` constants: a lookup by one hashes it directly, where a
 //! lookup by `&str` first parses and validates the name.
 
-use http::header::{AUTHORIZATION, AsHeaderName, CONTENT_TYPE, COOKIE, PROXY_AUTHORIZATION};
+use http::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE, PROXY_AUTHORIZATION};
 use http::{HeaderMap, HeaderName, HeaderValue};
+
+mod flat;
+
+pub(crate) use flat::{FlatHeaders, as_text};
 
 /// The names, as `HeaderName` constants and, for tests, as text in [`str`].
 macro_rules! names {
@@ -51,9 +55,39 @@ names! {
     JAEGER_SPAN_CONTEXT = "x-fc-tracing-opentracing-span-context";
 }
 
-/// A header's value as text; missing, empty or non-text values are `None`.
-pub(crate) fn text(headers: &HeaderMap, name: impl AsHeaderName) -> Option<&str> {
-    text_of(headers.get(name))
+/// Where headers are read from: a request's own map, or a context's flat copy of one.
+pub(crate) trait Lookup {
+    /// Every value of `name`, in order.
+    fn every(&self, name: &HeaderName) -> impl Iterator<Item = &[u8]>;
+
+    /// The first value of `name`.
+    fn first(&self, name: &HeaderName) -> Option<&[u8]> {
+        self.every(name).next()
+    }
+
+    /// The first value of `name` as text; missing, empty or non-text values are `None`.
+    fn text(&self, name: &HeaderName) -> Option<&str> {
+        self.first(name)
+            .and_then(flat::as_text)
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+    }
+}
+
+impl Lookup for HeaderMap {
+    fn every(&self, name: &HeaderName) -> impl Iterator<Item = &[u8]> {
+        self.get_all(name).into_iter().map(HeaderValue::as_bytes)
+    }
+
+    fn first(&self, name: &HeaderName) -> Option<&[u8]> {
+        self.get(name).map(HeaderValue::as_bytes)
+    }
+}
+
+impl Lookup for FlatHeaders {
+    fn every(&self, name: &HeaderName) -> impl Iterator<Item = &[u8]> {
+        self.get_all(name)
+    }
 }
 
 /// The `x-fc-*` headers read on every request, found in one pass over the headers.
@@ -154,7 +188,7 @@ mod tests {
             );
         }
         let expected = [REQUEST_ID, CONTROL_PATH, FUNCTION_TIMEOUT, BASE_PATH]
-            .map(|name| text(&headers, name).map(str::to_owned));
+            .map(|name| headers.text(&name).map(str::to_owned));
         let found = Common::find_and_mark(&mut headers);
         let got = [
             found.request_id,

@@ -6,7 +6,7 @@ use std::fmt;
 
 use http::HeaderMap;
 
-use crate::header::{self, text};
+use crate::header::{self, Lookup};
 
 /// The longest `tracestate` kept. The W3C spec asks vendors to propagate at least
 /// 512 characters and lets them drop a longer one.
@@ -60,6 +60,11 @@ impl TraceContext {
     /// The trace context in `headers`: `traceparent` when it is valid, else FC's
     /// Jaeger header when it is valid, else `None`.
     pub fn from_headers(headers: &HeaderMap) -> Option<Self> {
+        Self::from_lookup(headers)
+    }
+
+    /// [`from_headers`](TraceContext::from_headers), from a context's copy of them too.
+    pub(crate) fn from_lookup(headers: &impl Lookup) -> Option<Self> {
         Self::from_w3c(headers).or_else(|| Self::from_jaeger(headers))
     }
 
@@ -96,8 +101,8 @@ impl TraceContext {
         self.source
     }
 
-    fn from_w3c(headers: &HeaderMap) -> Option<Self> {
-        let value = text(headers, header::TRACEPARENT)?;
+    fn from_w3c(headers: &impl Lookup) -> Option<Self> {
+        let value = headers.text(&header::TRACEPARENT)?;
         let (trace_id, span_id, flags) = parse_traceparent(value)?;
         Some(Self {
             trace_id,
@@ -108,8 +113,8 @@ impl TraceContext {
         })
     }
 
-    fn from_jaeger(headers: &HeaderMap) -> Option<Self> {
-        let value = text(headers, header::JAEGER_SPAN_CONTEXT)?;
+    fn from_jaeger(headers: &impl Lookup) -> Option<Self> {
+        let value = headers.text(&header::JAEGER_SPAN_CONTEXT)?;
         let (trace_id, span_id, sampled) = parse_jaeger(value)?;
         Some(Self {
             trace_id,
@@ -184,10 +189,10 @@ fn parse_traceparent(value: &str) -> Option<(u128, u64, u8)> {
 
 /// Every `tracestate` line, joined with `,`, when all are text and the whole is at
 /// most [`MAX_TRACE_STATE`] characters.
-fn trace_state(headers: &HeaderMap) -> Option<Box<str>> {
+fn trace_state(headers: &impl Lookup) -> Option<Box<str>> {
     let mut joined = String::new();
-    for value in headers.get_all(header::TRACESTATE) {
-        let value = value.to_str().ok()?.trim();
+    for value in headers.every(&header::TRACESTATE) {
+        let value = header::as_text(value)?.trim();
         if value.is_empty() {
             continue;
         }
