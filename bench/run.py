@@ -530,9 +530,9 @@ def h2load(port, streams, body_file):
     return rate, mean
 
 
-def grpc_ir(path, client, calls):
+def grpc_ir(path, client, calls, *flags):
     """Ir of the server answering `calls` sequential unary calls on one h2c connection."""
-    return callgrind_total(path, lambda port: grpc_client(client, port, "calls", calls))
+    return callgrind_total(path, lambda port: grpc_client(client, port, *flags, "calls", calls))
 
 
 def grpc_ir_spread(path, client, streams, calls):
@@ -544,6 +544,9 @@ def grpc_ir_spread(path, client, streams, calls):
 
 
 GRPC_IR_STREAMS = 16
+# The loads also run with the headers FC's gateway sends with every call (`--fc-headers`):
+# what an instance in FC gets.
+FC_HEADER_STREAMS = (16, 200)
 
 
 def grpc():
@@ -567,6 +570,7 @@ def grpc():
     }
     seconds = int(DURATION.rstrip("s"))
     runs = {name: {n: [] for n in GRPC_STREAMS} for name in servers}
+    with_fc = {name: {n: [] for n in FC_HEADER_STREAMS} for name in servers}
     h2 = {name: {n: [] for n in H2LOAD_STREAMS} for name in servers}
     body_file = os.path.join(target_dir, "hello.grpc")
     with open(body_file, "wb") as f:
@@ -583,17 +587,23 @@ def grpc():
                 for n in GRPC_STREAMS:
                     rate, p50, p99 = map(float, grpc_client(client, port, "load", n, seconds).split())
                     runs[name][n].append((rate, p50, p99))
+                for n in FC_HEADER_STREAMS:
+                    out = grpc_client(client, port, "--fc-headers", "load", n, seconds)
+                    with_fc[name][n].append(tuple(map(float, out.split())))
                 for n in H2LOAD_STREAMS:
                     h2[name][n].append(h2load(port, n, body_file))
             finally:
                 proc.kill()
                 proc.wait()
     loads.append(load_average())
-    ir, ir_load = {}, {}
+    ir, ir_load, ir_fc = {}, {}, {}
     for name in ("fc", "tonic"):
         path = servers[name]
         log(f"callgrind: {name}")
         ir[name] = (grpc_ir(path, client, 1100) - grpc_ir(path, client, 100)) / 1000
+        log(f"callgrind, FC's headers: {name}")
+        ir_fc[name] = (grpc_ir(path, client, 1100, "--fc-headers")
+                       - grpc_ir(path, client, 100, "--fc-headers")) / 1000
         log(f"callgrind, {GRPC_IR_STREAMS} streams: {name}")
         ir_load[name] = (grpc_ir_spread(path, client, GRPC_IR_STREAMS, 2100)
                          - grpc_ir_spread(path, client, GRPC_IR_STREAMS, 100)) / 2000
@@ -614,6 +624,8 @@ def grpc():
         f"| instructions per call, {GRPC_IR_STREAMS} concurrent streams (callgrind) "
         f"| {ir_load['fc'] / 1000:.1f} k | {ir_load['tonic'] / 1000:.1f} k "
         f"| {ir_load['fc'] / ir_load['tonic']:.2f} | – | – |",
+        f"| instructions per call, FC's request headers (callgrind) | {ir_fc['fc'] / 1000:.1f} k "
+        f"| {ir_fc['tonic'] / 1000:.1f} k | {ir_fc['fc'] / ir_fc['tonic']:.2f} | – | – |",
     ]
     for n in GRPC_STREAMS:
         fc_rate, tonic_rate, pk_rate = med("fc", n, 0), med("tonic", n, 0), med("packaged", n, 0)
@@ -623,6 +635,15 @@ def grpc():
         fc_p99, tonic_p99, pk_p99 = med("fc", n, 2), med("tonic", n, 2), med("packaged", n, 2)
         lines.append(f"| p99 latency, {streams} | {fc_p99:.0f} µs | {tonic_p99:.0f} µs | {fc_p99 / tonic_p99:.2f} "
                      f"| {pk_p99:.0f} µs | {pk_p99 / tonic_p99:.2f} |")
+    for n in FC_HEADER_STREAMS:
+        rate = {name: statistics.median(r[0] for r in with_fc[name][n]) for name in servers}
+        p99 = {name: statistics.median(r[2] for r in with_fc[name][n]) for name in servers}
+        lines.append(f"| calls/s, {n} concurrent streams, FC's request headers | {rate['fc']:,.0f} "
+                     f"| {rate['tonic']:,.0f} | {rate['fc'] / rate['tonic']:.2f} | {rate['packaged']:,.0f} "
+                     f"| {rate['packaged'] / rate['tonic']:.2f} |")
+        lines.append(f"| p99 latency, {n} concurrent streams, FC's request headers | {p99['fc']:.0f} µs "
+                     f"| {p99['tonic']:.0f} µs | {p99['fc'] / p99['tonic']:.2f} | {p99['packaged']:.0f} µs "
+                     f"| {p99['packaged'] / p99['tonic']:.2f} |")
     for n in H2LOAD_STREAMS:
         rate = {name: statistics.median(r[0] for r in h2[name][n]) for name in servers}
         mean = {name: statistics.median(r[1] for r in h2[name][n]) for name in servers}
@@ -631,6 +652,11 @@ def grpc():
         lines.append(f"| h2load mean latency, {n} concurrent streams | {mean['fc']:.0f} µs | {mean['tonic']:.0f} µs "
                      f"| {mean['fc'] / mean['tonic']:.2f} | {mean['packaged']:.0f} µs | {mean['packaged'] / mean['tonic']:.2f} |")
     lines += [
+        "",
+        "FC's request headers: every call also carries the fifteen headers FC's gateway adds "
+        "to an HTTP function's request (`grpc-client --fc-headers`: a request id of its own, the "
+        "function's metadata and timeout, the role's STS credentials). Both servers decode "
+        "them; fc also reads them into each call's Context and arms the function's deadline.",
         "",
         "h2load is nghttp2's load generator (Debian's nghttp2-client): one connection, "
         "the same SayHello message as a raw gRPC frame; it reports means, not percentiles.",
