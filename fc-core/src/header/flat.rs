@@ -12,9 +12,15 @@
 
 use http::{HeaderMap, HeaderName, HeaderValue};
 
+/// The room a header is given at first: a name of FC's (at most 37 characters) and a
+/// value of most of theirs fit.
+const ROOM: usize = 64;
+
 /// Request headers copied flat: their names and values back to back in one buffer.
 pub(crate) struct FlatHeaders {
-    text: Box<[u8]>,
+    /// A `Vec`, with the room it was given: a boxed slice would give back what is
+    /// left over with a `realloc`.
+    text: Vec<u8>,
     entries: Box<[Entry]>,
 }
 
@@ -30,15 +36,14 @@ struct Entry {
 impl FlatHeaders {
     /// Copies every header of `headers`, each value of a repeated name in order.
     pub(crate) fn copy(headers: &HeaderMap) -> Self {
-        let len = headers
-            .iter()
-            .map(|(name, value)| name.as_str().len() + value.len())
-            .sum();
-        let mut text = Vec::with_capacity(len);
+        // Room for headers of a usual size, without a first pass to measure them (a
+        // standard name's text is looked up in a table of them each time); longer
+        // ones (an STS token runs to several hundred characters) grow it.
+        let mut text = Vec::with_capacity(ROOM * headers.len());
         let mut entries = Vec::with_capacity(headers.len());
-        // A request's headers are far below 4 GiB (hyper bounds them), so every
-        // offset fits a `u32`.
-        let offset = |text: &Vec<u8>| u32::try_from(text.len()).unwrap_or(u32::MAX);
+        // A request's headers are far below 4 GiB (hyper bounds them, FC to 8 KB), so
+        // every offset fits a `u32`.
+        let offset = |text: &Vec<u8>| text.len() as u32;
         for (name, value) in headers {
             text.extend_from_slice(name.as_str().as_bytes());
             let name_end = offset(&text);
@@ -50,7 +55,7 @@ impl FlatHeaders {
             });
         }
         Self {
-            text: text.into_boxed_slice(),
+            text,
             entries: entries.into_boxed_slice(),
         }
     }
