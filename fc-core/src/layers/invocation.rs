@@ -300,11 +300,22 @@ impl<F: Future<Output = Outcome>> Future for InSpan<F> {
 struct TimedOut;
 
 pin_project_lite::pin_project! {
-    /// A future under an optional deadline (tokio's `Timeout` when there is one),
-    /// as one type that is built where it is awaited.
+    /// A future under an optional deadline, as one type that is built where it is
+    /// awaited. Its timer is made only when the future first waits: an invocation
+    /// answered in its first poll (FC sends every request with the function's timeout)
+    /// never takes a handle on the runtime's timers, nor gives one back.
     #[project = DeadlineProjection]
     enum Deadline<F> {
-        Bounded { #[pin] inner: tokio::time::Timeout<F> },
+        Bounded {
+            #[pin]
+            inner: F,
+            at: tokio::time::Instant,
+            // Polled outside the task's cooperative budget, as tokio's `Timeout` does
+            // once the future has used it up: a future that always uses it up still
+            // meets its deadline.
+            #[pin]
+            timer: Option<tokio::task::Unconstrained<tokio::time::Sleep>>,
+        },
         Unbounded { #[pin] inner: F },
     }
 }
@@ -313,7 +324,9 @@ impl<F: Future> Deadline<F> {
     fn new(inner: F, deadline: Option<std::time::Instant>) -> Self {
         match deadline {
             Some(at) => Self::Bounded {
-                inner: tokio::time::timeout_at(at.into(), inner),
+                inner,
+                at: at.into(),
+                timer: None,
             },
             None => Self::Unbounded { inner },
         }
@@ -325,7 +338,25 @@ impl<F: Future> Future for Deadline<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
         match self.project() {
-            DeadlineProjection::Bounded { inner } => inner.poll(cx).map_err(|_elapsed| TimedOut),
+            DeadlineProjection::Bounded {
+                inner,
+                at,
+                mut timer,
+            } => {
+                // The future first, as tokio's `Timeout`: an answer ready at the
+                // deadline still goes.
+                if let Poll::Ready(output) = inner.poll(cx) {
+                    return Poll::Ready(Ok(output));
+                }
+                if timer.is_none() {
+                    let sleep = tokio::time::sleep_until(*at);
+                    timer.set(Some(tokio::task::unconstrained(sleep)));
+                }
+                match timer.as_pin_mut() {
+                    Some(timer) => timer.poll(cx).map(|()| Err(TimedOut)),
+                    None => Poll::Pending,
+                }
+            }
             DeadlineProjection::Unbounded { inner } => inner.poll(cx).map(Ok),
         }
     }
@@ -637,6 +668,33 @@ impl HttpBody for InvocationBody {
 mod tests {
     use super::*;
     use crate::dispatch::Kind;
+
+    #[tokio::test]
+    async fn a_deadline_holds_a_future_that_waits_and_lets_a_ready_one_go() {
+        let past = Some(std::time::Instant::now() - Duration::from_secs(1));
+        // Ready in its first poll: its answer goes, as with tokio's `Timeout`, and no
+        // timer is made.
+        assert!(matches!(Deadline::new(async { 7 }, past).await, Ok(7)));
+        let soon = Some(std::time::Instant::now() + Duration::from_millis(20));
+        let waits = Deadline::new(std::future::pending::<()>(), soon);
+        assert!(matches!(waits.await, Err(TimedOut)));
+        let unbounded = Deadline::new(async { 8 }, None);
+        assert!(matches!(unbounded.await, Ok(8)));
+    }
+
+    /// A future that always uses up the task's cooperative budget still meets its
+    /// deadline: the timer is polled outside the budget.
+    #[tokio::test]
+    async fn a_deadline_holds_a_future_that_uses_up_its_budget() {
+        let busy = async {
+            loop {
+                tokio::task::consume_budget().await;
+            }
+        };
+        let soon = Some(std::time::Instant::now() + Duration::from_millis(20));
+        let limited = tokio::time::timeout(Duration::from_secs(10), Deadline::new(busy, soon));
+        assert!(matches!(limited.await, Ok(Err(TimedOut))));
+    }
 
     #[test]
     fn failures_are_404_with_fc_status_404() {
