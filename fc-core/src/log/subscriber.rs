@@ -213,8 +213,10 @@ impl Subscriber for FcSubscriber {
         let span = (self.instance, span.into_u64());
         ENTERED.with(|entered| {
             let mut entered = entered.borrow_mut();
-            // Usually the last one; spans may be left out of order.
-            if let Some(at) = entered.iter().rposition(|e| *e == span) {
+            // Usually the last one, taken off the end; spans may be left out of order.
+            if entered.last() == Some(&span) {
+                entered.pop();
+            } else if let Some(at) = entered.iter().rposition(|e| *e == span) {
                 entered.remove(at);
             }
         });
