@@ -6,7 +6,7 @@
 //! on the first copy of a value h2 has just decoded, an allocation as well (callgrind,
 //! a gRPC call with FC's twenty-odd headers: 2.9 k instructions a call for the copy).
 //! Here the names and values are copied, bytes and all, into one buffer, with no
-//! reference on the request's own: two allocations however many headers there are.
+//! reference on the request's own: one allocation however many headers there are.
 //! The context reads its accessors' headers from it, and builds the `HeaderMap` that
 //! [`Context::headers`](crate::Context::headers) gives only when that is called.
 
@@ -16,22 +16,18 @@ use http::{HeaderMap, HeaderName, HeaderValue};
 /// value of most of theirs fit.
 const ROOM: usize = 64;
 
-/// Request headers copied flat: their names and values back to back in one buffer.
+/// Request headers copied flat: one buffer of records, each a header's name and value
+/// with their lengths and whether the value is sensitive before them (no second
+/// allocation for where each one ends).
 pub(crate) struct FlatHeaders {
     /// A `Vec`, with the room it was given: a boxed slice would give back what is
     /// left over with a `realloc`.
-    text: Vec<u8>,
-    entries: Box<[Entry]>,
+    records: Vec<u8>,
 }
 
-/// Where a header's name and value end in [`FlatHeaders::text`] (each starts where
-/// the one before it ends), and whether the value is sensitive.
-#[derive(Clone, Copy)]
-struct Entry {
-    name_end: u32,
-    value_end: u32,
-    sensitive: bool,
-}
+/// A record's head: the value is sensitive (one byte), the name's length (two) and the
+/// value's (four), little-endian.
+const HEAD: usize = 7;
 
 impl FlatHeaders {
     /// Copies every header of `headers`, each value of a repeated name in order.
@@ -39,36 +35,42 @@ impl FlatHeaders {
         // Room for headers of a usual size, without a first pass to measure them (a
         // standard name's text is looked up in a table of them each time); longer
         // ones (an STS token runs to several hundred characters) grow it.
-        let mut text = Vec::with_capacity(ROOM * headers.len());
-        let mut entries = Vec::with_capacity(headers.len());
-        // A request's headers are far below 4 GiB (hyper bounds them, FC to 8 KB), so
-        // every offset fits a `u32`.
-        let offset = |text: &Vec<u8>| text.len() as u32;
+        let mut records = Vec::with_capacity((HEAD + ROOM) * headers.len());
         for (name, value) in headers {
-            text.extend_from_slice(name.as_str().as_bytes());
-            let name_end = offset(&text);
-            text.extend_from_slice(value.as_bytes());
-            entries.push(Entry {
-                name_end,
-                value_end: offset(&text),
-                sensitive: value.is_sensitive(),
-            });
+            let name = name.as_str().as_bytes();
+            // hyper bounds a request's headers far below 64 KiB a name and 4 GiB a
+            // value (FC to 8 KB in all).
+            let (n, v) = (
+                (name.len() as u16).to_le_bytes(),
+                (value.len() as u32).to_le_bytes(),
+            );
+            let head = [
+                u8::from(value.is_sensitive()),
+                n[0],
+                n[1],
+                v[0],
+                v[1],
+                v[2],
+                v[3],
+            ];
+            records.extend_from_slice(&head);
+            records.extend_from_slice(name);
+            records.extend_from_slice(value.as_bytes());
         }
-        Self {
-            text,
-            entries: entries.into_boxed_slice(),
-        }
+        Self { records }
     }
 
     /// Every header: its name, its value and whether the value is sensitive.
     fn iter(&self) -> impl Iterator<Item = (&[u8], &[u8], bool)> + '_ {
-        let mut start = 0;
-        self.entries.iter().map(move |entry| {
-            let (name_end, value_end) = (entry.name_end as usize, entry.value_end as usize);
-            let name = self.text.get(start..name_end).unwrap_or_default();
-            let value = self.text.get(name_end..value_end).unwrap_or_default();
-            start = value_end;
-            (name, value, entry.sensitive)
+        let mut rest = self.records.as_slice();
+        std::iter::from_fn(move || {
+            let (head, tail) = rest.split_first_chunk::<HEAD>()?;
+            let name_len = usize::from(u16::from_le_bytes([head[1], head[2]]));
+            let value_len = u32::from_le_bytes([head[3], head[4], head[5], head[6]]) as usize;
+            let (name, tail) = tail.split_at_checked(name_len)?;
+            let (value, tail) = tail.split_at_checked(value_len)?;
+            rest = tail;
+            Some((name, value, head[0] == 1))
         })
     }
 
@@ -82,7 +84,7 @@ impl FlatHeaders {
 
     /// The headers as a `HeaderMap`, as the request had them.
     pub(crate) fn to_map(&self) -> HeaderMap {
-        let mut map = HeaderMap::with_capacity(self.entries.len());
+        let mut map = HeaderMap::new();
         for (name, value, sensitive) in self.iter() {
             // Both were a valid name and value when copied.
             let (Ok(name), Ok(mut value)) =
