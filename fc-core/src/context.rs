@@ -75,6 +75,19 @@ enum Headers {
     },
 }
 
+impl Lookup for Headers {
+    fn every(&self, name: &HeaderName) -> impl Iterator<Item = &[u8]> {
+        let (moved, copied) = match self {
+            Headers::Moved(map) => (Some(map.every(name)), None),
+            Headers::Copied { flat, .. } => (None, Some(flat.every(name))),
+        };
+        moved
+            .into_iter()
+            .flatten()
+            .chain(copied.into_iter().flatten())
+    }
+}
+
 /// What a context takes from the headers FC sends on every request, found in one
 /// pass ([`header::Common`]) before the headers move into the context.
 #[derive(Debug)]
@@ -167,10 +180,7 @@ impl Context {
     }
 
     fn header(&self, name: HeaderName) -> Option<&str> {
-        match self.inner.headers.get()? {
-            Headers::Moved(map) => map.text(&name),
-            Headers::Copied { flat, .. } => flat.text(&name),
-        }
+        self.inner.headers.get()?.text(&name)
     }
 
     fn header_or_env<'a>(&'a self, name: HeaderName, env: &'a Option<String>) -> Option<&'a str> {
@@ -299,10 +309,7 @@ impl Context {
     /// [`TraceContext`]. With the `otel` feature, fc makes each invocation's span a
     /// child of it.
     pub fn trace_context(&self) -> Option<TraceContext> {
-        match self.inner.headers.get()? {
-            Headers::Moved(map) => TraceContext::from_lookup(map),
-            Headers::Copied { flat, .. } => TraceContext::from_lookup(flat),
-        }
+        TraceContext::from_lookup(self.inner.headers.get()?)
     }
 
     /// The SLS project the function logs to (`x-fc-service-logproject`).
@@ -345,7 +352,9 @@ impl Context {
     }
 
     /// Every request header, for anything the accessors do not cover. Credential and
-    /// authorization values are marked sensitive, so `Debug` does not print them.
+    /// authorization values are marked sensitive, so `Debug` does not print them. In an
+    /// HTTP function the context keeps a flat copy of the request's headers, and builds
+    /// this map from it the first time it is called.
     pub fn headers(&self) -> &HeaderMap {
         static NONE: OnceLock<HeaderMap> = OnceLock::new();
         match self.inner.headers.get() {

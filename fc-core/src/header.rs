@@ -67,10 +67,7 @@ pub(crate) trait Lookup {
 
     /// The first value of `name` as text; missing, empty or non-text values are `None`.
     fn text(&self, name: &HeaderName) -> Option<&str> {
-        self.first(name)
-            .and_then(flat::as_text)
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
+        trimmed(self.first(name).and_then(as_text))
     }
 }
 
@@ -150,12 +147,14 @@ pub(crate) fn is_grpc_content_type(value: &HeaderValue) -> bool {
         && matches!(value.get(prefix.len()), None | Some(b'+' | b';'))
 }
 
-/// A found header's value as text, as [`text`] reads it.
+/// A found header's value as text, as [`Lookup::text`] reads it.
 pub(crate) fn text_of(value: Option<&HeaderValue>) -> Option<&str> {
-    value
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
+    trimmed(value.and_then(|v| v.to_str().ok()))
+}
+
+/// A value's text trimmed; empty is `None`: FC sends many headers present but empty.
+fn trimmed(text: Option<&str>) -> Option<&str> {
+    text.map(str::trim).filter(|v| !v.is_empty())
 }
 
 #[cfg(test)]
