@@ -501,6 +501,9 @@ def candidates():
 # --- bench/run.sh --grpc: a gRPC call through fc against tonic's own server ----------
 
 GRPC_STREAMS = (1, 16, 200)
+# More and shorter rounds than wrk's: the gRPC ratios are medians of the rounds' own.
+GRPC_ROUNDS = int(os.environ.get("BENCH_GRPC_ROUNDS", "7"))
+GRPC_SECONDS = int(os.environ.get("BENCH_GRPC_DURATION", "3s").rstrip("s"))
 H2LOAD_STREAMS = (16, 200)
 
 
@@ -516,10 +519,10 @@ GRPC_HELLO = b"\x00\x00\x00\x00\x04" + b"\x0a\x02FC"
 
 def h2load(port, streams, body_file):
     """nghttp2's h2load against the greeter: one connection, `streams` at once, for
-    DURATION; (calls/s, mean µs). An independent client: not tonic's."""
+    GRPC_SECONDS; (calls/s, mean µs). An independent client: not tonic's."""
     out = subprocess.run(
         [*NICE, "taskset", "-c", "1", "h2load", "-c1", "-t1", f"-m{streams}",
-         f"-D{int(DURATION.rstrip('s'))}", "-d", body_file,
+         f"-D{GRPC_SECONDS}", "-d", body_file,
          "-H", "content-type: application/grpc", "-H", "te: trailers",
          f"http://127.0.0.1:{port}/helloworld.Greeter/SayHello"],
         check=True, capture_output=True, text=True).stdout
@@ -568,7 +571,7 @@ def grpc():
         "tonic": os.path.join(release, "grpc-tonic"),
         "packaged": os.path.join(target_dir, MUSL, "release", "grpc-fc"),
     }
-    seconds = int(DURATION.rstrip("s"))
+    seconds = GRPC_SECONDS
     runs = {name: {n: [] for n in GRPC_STREAMS} for name in servers}
     with_fc = {name: {n: [] for n in FC_HEADER_STREAMS} for name in servers}
     h2 = {name: {n: [] for n in H2LOAD_STREAMS} for name in servers}
@@ -576,25 +579,37 @@ def grpc():
     with open(body_file, "wb") as f:
         f.write(GRPC_HELLO)
     loads = [load_average()]
-    for i in range(ROUNDS):
+    # All three servers run throughout (each idle on CPU 0 while another is loaded), and
+    # each load runs on them one after the other, a few seconds apart: this machine's
+    # speed drifts over minutes, and a ratio of two runs taken far apart carries the
+    # drift. Each round alternates the order.
+    kinds = ([("bare", n) for n in GRPC_STREAMS] + [("fc", n) for n in FC_HEADER_STREAMS]
+             + [("h2load", n) for n in H2LOAD_STREAMS])
+    procs = {}
+    try:
         for name, path in servers.items():
-            log(f"gRPC load round {i + 1}/{ROUNDS}: {name}")
             port = free_port()
-            proc = start(path, port)
-            try:
-                wait_ready(port, proc)
-                grpc_client(client, port, "calls", 10)
-                for n in GRPC_STREAMS:
-                    rate, p50, p99 = map(float, grpc_client(client, port, "load", n, seconds).split())
-                    runs[name][n].append((rate, p50, p99))
-                for n in FC_HEADER_STREAMS:
-                    out = grpc_client(client, port, "--fc-headers", "load", n, seconds)
-                    with_fc[name][n].append(tuple(map(float, out.split())))
-                for n in H2LOAD_STREAMS:
-                    h2[name][n].append(h2load(port, n, body_file))
-            finally:
-                proc.kill()
-                proc.wait()
+            procs[name] = (start(path, port), port)
+            wait_ready(port, procs[name][0])
+            grpc_client(client, port, "calls", 10)
+        for i in range(GRPC_ROUNDS):
+            log(f"gRPC load round {i + 1}/{GRPC_ROUNDS}")
+            order = list(servers) if i % 2 == 0 else list(reversed(servers))
+            for kind, n in kinds:
+                for name in order:
+                    port = procs[name][1]
+                    if kind == "bare":
+                        out = grpc_client(client, port, "load", n, seconds)
+                        runs[name][n].append(tuple(map(float, out.split())))
+                    elif kind == "fc":
+                        out = grpc_client(client, port, "--fc-headers", "load", n, seconds)
+                        with_fc[name][n].append(tuple(map(float, out.split())))
+                    else:
+                        h2[name][n].append(h2load(port, n, body_file))
+    finally:
+        for proc, _ in procs.values():
+            proc.kill()
+            proc.wait()
     loads.append(load_average())
     ir, ir_load, ir_fc = {}, {}, {}
     for name in ("fc", "tonic"):
@@ -608,8 +623,13 @@ def grpc():
         ir_load[name] = (grpc_ir_spread(path, client, GRPC_IR_STREAMS, 2100)
                          - grpc_ir_spread(path, client, GRPC_IR_STREAMS, 100)) / 2000
     med = lambda name, n, i: statistics.median(r[i] for r in runs[name][n])
+    # A ratio is the median of the rounds' own ratios: each pairs two runs seconds apart.
+    paired = lambda rs, name, n, i: statistics.median(
+        a[i] / b[i] for a, b in zip(rs[name][n], rs["tonic"][n]))
     lines = [
-        machine_line().replace("wrk on CPU 1", "grpc-client on CPU 1").replace("1 KB JSON event", "helloworld.Greeter/SayHello"),
+        machine_line().replace("wrk on CPU 1", "grpc-client on CPU 1").replace("1 KB JSON event", "helloworld.Greeter/SayHello")
+        .replace(f"medians of {ROUNDS} interleaved rounds of {DURATION} per server and concurrency",
+                 f"medians of {GRPC_ROUNDS} rounds of {GRPC_SECONDS} s per server and load"),
         "Every call is a stream of one h2c connection, as FC's gateway sends them; the client is "
         "tonic's (bench/src/bin/grpc-client.rs). grpc-fc serves the greeter as an `#[fc::http]` "
         "function (markers, Context, span, deadline, x-fc-status per call); grpc-tonic serves it "
@@ -630,33 +650,38 @@ def grpc():
     for n in GRPC_STREAMS:
         fc_rate, tonic_rate, pk_rate = med("fc", n, 0), med("tonic", n, 0), med("packaged", n, 0)
         streams = f"{n} concurrent stream{'s' if n > 1 else ''}"
-        lines.append(f"| calls/s, {streams} | {fc_rate:,.0f} | {tonic_rate:,.0f} | {fc_rate / tonic_rate:.2f} "
-                     f"| {pk_rate:,.0f} | {pk_rate / tonic_rate:.2f} |")
+        lines.append(f"| calls/s, {streams} | {fc_rate:,.0f} | {tonic_rate:,.0f} | {paired(runs, 'fc', n, 0):.2f} "
+                     f"| {pk_rate:,.0f} | {paired(runs, 'packaged', n, 0):.2f} |")
         fc_p99, tonic_p99, pk_p99 = med("fc", n, 2), med("tonic", n, 2), med("packaged", n, 2)
-        lines.append(f"| p99 latency, {streams} | {fc_p99:.0f} µs | {tonic_p99:.0f} µs | {fc_p99 / tonic_p99:.2f} "
-                     f"| {pk_p99:.0f} µs | {pk_p99 / tonic_p99:.2f} |")
+        lines.append(f"| p99 latency, {streams} | {fc_p99:.0f} µs | {tonic_p99:.0f} µs | {paired(runs, 'fc', n, 2):.2f} "
+                     f"| {pk_p99:.0f} µs | {paired(runs, 'packaged', n, 2):.2f} |")
     for n in FC_HEADER_STREAMS:
         rate = {name: statistics.median(r[0] for r in with_fc[name][n]) for name in servers}
         p99 = {name: statistics.median(r[2] for r in with_fc[name][n]) for name in servers}
         lines.append(f"| calls/s, {n} concurrent streams, FC's request headers | {rate['fc']:,.0f} "
-                     f"| {rate['tonic']:,.0f} | {rate['fc'] / rate['tonic']:.2f} | {rate['packaged']:,.0f} "
-                     f"| {rate['packaged'] / rate['tonic']:.2f} |")
+                     f"| {rate['tonic']:,.0f} | {paired(with_fc, 'fc', n, 0):.2f} | {rate['packaged']:,.0f} "
+                     f"| {paired(with_fc, 'packaged', n, 0):.2f} |")
         lines.append(f"| p99 latency, {n} concurrent streams, FC's request headers | {p99['fc']:.0f} µs "
-                     f"| {p99['tonic']:.0f} µs | {p99['fc'] / p99['tonic']:.2f} | {p99['packaged']:.0f} µs "
-                     f"| {p99['packaged'] / p99['tonic']:.2f} |")
+                     f"| {p99['tonic']:.0f} µs | {paired(with_fc, 'fc', n, 2):.2f} | {p99['packaged']:.0f} µs "
+                     f"| {paired(with_fc, 'packaged', n, 2):.2f} |")
     for n in H2LOAD_STREAMS:
         rate = {name: statistics.median(r[0] for r in h2[name][n]) for name in servers}
         mean = {name: statistics.median(r[1] for r in h2[name][n]) for name in servers}
         lines.append(f"| h2load calls/s, {n} concurrent streams | {rate['fc']:,.0f} | {rate['tonic']:,.0f} "
-                     f"| {rate['fc'] / rate['tonic']:.2f} | {rate['packaged']:,.0f} | {rate['packaged'] / rate['tonic']:.2f} |")
+                     f"| {paired(h2, 'fc', n, 0):.2f} | {rate['packaged']:,.0f} | {paired(h2, 'packaged', n, 0):.2f} |")
         lines.append(f"| h2load mean latency, {n} concurrent streams | {mean['fc']:.0f} µs | {mean['tonic']:.0f} µs "
-                     f"| {mean['fc'] / mean['tonic']:.2f} | {mean['packaged']:.0f} µs | {mean['packaged'] / mean['tonic']:.2f} |")
+                     f"| {paired(h2, 'fc', n, 1):.2f} | {mean['packaged']:.0f} µs | {paired(h2, 'packaged', n, 1):.2f} |")
     lines += [
         "",
         "FC's request headers: every call also carries the fifteen headers FC's gateway adds "
         "to an HTTP function's request (`grpc-client --fc-headers`: a request id of its own, the "
         "function's metadata and timeout, the role's STS credentials). Both servers decode "
         "them; fc also reads them into each call's Context and arms the function's deadline.",
+        "",
+        "The three servers run throughout, each idle on CPU 0 while another is loaded; each "
+        "load runs on them one after the other, in an order that alternates from round to "
+        "round. Calls/s and latencies are medians over the rounds; a ratio is the median of "
+        "the rounds' own ratios, each of two runs seconds apart.",
         "",
         "h2load is nghttp2's load generator (Debian's nghttp2-client): one connection, "
         "the same SayHello message as a raw gRPC frame; it reports means, not percentiles.",
