@@ -7,9 +7,10 @@
 //! twenty-odd headers, the largest part of what a gRPC call cost fc beyond tonic's own
 //! server (bench/README.md, eighth section). Here the names and values are copied,
 //! bytes and all, into one buffer, with no reference on the request's own: one buffer
-//! however many headers there are, and that one most often a buffer of an earlier
-//! invocation on the same thread (`spare`). The context reads its accessors' headers from it, and builds the `HeaderMap` that
-//! [`Context::headers`](crate::Context::headers) gives only when that is called.
+//! however many headers there are, most often one an earlier invocation on the same
+//! thread gave back (`spare`). The context reads its accessors' headers from it, and
+//! builds the `HeaderMap` that [`Context::headers`](crate::Context::headers) gives only
+//! when that is called.
 
 use std::cell::RefCell;
 
