@@ -153,8 +153,9 @@ pub(crate) fn text_of(value: Option<&HeaderValue>) -> Option<&str> {
 }
 
 /// A value's text trimmed; empty is `None`: FC sends many headers present but empty.
+/// The text is a header value's (visible ASCII and tabs), whose whitespace is ASCII's.
 fn trimmed(text: Option<&str>) -> Option<&str> {
-    text.map(str::trim).filter(|v| !v.is_empty())
+    text.map(str::trim_ascii).filter(|v| !v.is_empty())
 }
 
 #[cfg(test)]
