@@ -571,7 +571,6 @@ def grpc():
         "tonic": os.path.join(release, "grpc-tonic"),
         "packaged": os.path.join(target_dir, MUSL, "release", "grpc-fc"),
     }
-    seconds = GRPC_SECONDS
     runs = {name: {n: [] for n in GRPC_STREAMS} for name in servers}
     with_fc = {name: {n: [] for n in FC_HEADER_STREAMS} for name in servers}
     h2 = {name: {n: [] for n in H2LOAD_STREAMS} for name in servers}
@@ -599,10 +598,10 @@ def grpc():
                 for name in order:
                     port = procs[name][1]
                     if kind == "bare":
-                        out = grpc_client(client, port, "load", n, seconds)
+                        out = grpc_client(client, port, "load", n, GRPC_SECONDS)
                         runs[name][n].append(tuple(map(float, out.split())))
                     elif kind == "fc":
-                        out = grpc_client(client, port, "--fc-headers", "load", n, seconds)
+                        out = grpc_client(client, port, "--fc-headers", "load", n, GRPC_SECONDS)
                         with_fc[name][n].append(tuple(map(float, out.split())))
                     else:
                         h2[name][n].append(h2load(port, n, body_file))
