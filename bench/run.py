@@ -136,7 +136,8 @@ def wrk(port, connections):
     return rps, p50, p99
 
 
-def load(path):
+def load(path, many):
+    """One server's loads: 1 and 16 connections, and FC's 200 as well when `many`."""
     port = free_port()
     proc = start(path, port)
     try:
@@ -146,21 +147,24 @@ def load(path):
         idle = rss_kib(proc.pid)
         c1 = wrk(port, 1)
         c16 = wrk(port, 16)
+        # An instance takes up to 200 invocations at once (FC's limit per instance).
+        c200 = wrk(port, 200) if many else None
         peak = rss_kib(proc.pid, "VmHWM")
-        return {"idle": idle, "peak": peak, "c1": c1, "c16": c16}
+        return {"idle": idle, "peak": peak, "c1": c1, "c16": c16, "c200": c200}
     finally:
         proc.kill()
         proc.wait()
 
 
-def interleaved_load(servers):
+def interleaved_load(servers, many=False):
     """Round after round, each server once; then each figure's median over the rounds,
-    and its spread (max / min of the rounds' c16 throughput)."""
+    and its spread (max / min of the rounds' c16 throughput). `many`: 200 connections
+    too."""
     runs = {name: [] for name in servers}
     for i in range(ROUNDS):
         for name, path in servers.items():
             log(f"load round {i + 1}/{ROUNDS}: {name}")
-            runs[name].append(load(path))
+            runs[name].append(load(path, many))
     results = {}
     for name, rs in runs.items():
         pick = lambda key, i: statistics.median(r[key][i] for r in rs)
@@ -170,6 +174,7 @@ def interleaved_load(servers):
             "peak": max(r["peak"] for r in rs),
             "c1": tuple(pick("c1", i) for i in range(3)),
             "c16": tuple(pick("c16", i) for i in range(3)),
+            "c200": tuple(pick("c200", i) for i in range(3)) if many else None,
             "spread": max(c16) / min(c16),
         }
     return results
@@ -338,7 +343,7 @@ def main():
     }
     kind, need = elf(servers["package"])
     loads = [load_average()]
-    results = interleaved_load(servers)
+    results = interleaved_load(servers, many=True)
     loads.append(load_average())
     for name, path in servers.items():
         log(f"callgrind, cold starts, 20 MB event: {name}")
@@ -377,6 +382,9 @@ def main():
         row("throughput, c=16 (req/s)", lambda r: r["c16"][0], lambda v: f"{v:,.0f}"),
         row("p50 latency, c=16", lambda r: r["c16"][1], lambda v: f"{v:.0f} µs"),
         row("p99 latency, c=16", lambda r: r["c16"][2], lambda v: f"{v:.0f} µs"),
+        row("throughput, c=200 (req/s)", lambda r: r["c200"][0], lambda v: f"{v:,.0f}"),
+        row("p50 latency, c=200", lambda r: r["c200"][1], lambda v: f"{v:.0f} µs"),
+        row("p99 latency, c=200", lambda r: r["c200"][2], lambda v: f"{v:.0f} µs"),
         row(f"cold start, median of {COLD_STARTS} (exec → first 200)", lambda r: r["cold"], lambda v: f"{v:.1f} ms"),
         row("idle RSS", lambda r: r["idle"], mb),
         row("peak RSS under load", lambda r: r["peak"], mb),

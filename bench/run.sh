@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks fc in one run; writes bench/results.md (or bench/candidates.md).
 #   bench/run.sh               fc glibc, fc packaged (fc-local package's default), raw
-#                              axum, raw hyper: callgrind instructions and wrk load
+#                              axum, raw hyper: callgrind instructions and wrk load at
+#                              1, 16 and 200 connections
 #   bench/run.sh --candidates  the ways to build the deployed artifact, each built clean
 #   bench/run.sh --grpc        a gRPC unary call through fc against tonic's own server:
 #                              callgrind instructions per call, calls/s over one h2c
