@@ -9,8 +9,10 @@ connection, and the load figures of fc as `fc-local package` builds it (bench/gr
 with mimalloc, with jemalloc; glibc linked against glibc 2.28 with cargo-zigbuild; a
 static glibc build) against the plain glibc build, each built clean.
 
-Servers are pinned to CPU 0 and wrk to CPU 1. Load runs interleave the servers round
-after round and keep each figure's median, so a shared machine's noise hits all alike.
+Servers are pinned to CPU 0 and wrk to CPU 1. The servers of a table run throughout,
+and each load runs on them one after the other, round after round: each figure is a
+median over the rounds, and a ratio the median of the rounds' own ratios, so a shared
+machine's noise hits all alike.
 Instructions per invocation come from callgrind (deterministic): the Ir of 1100
 sequential keep-alive invocations minus that of 100, over 1000. Run it with
 bench/run.sh (which installs wrk when missing); it writes bench/results.md, or
@@ -35,8 +37,8 @@ import urllib.request
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGET = os.path.join(ROOT, "target")
 MUSL = "x86_64-unknown-linux-musl"
-DURATION = os.environ.get("BENCH_DURATION", "5s")
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+DURATION = os.environ.get("BENCH_DURATION", "3s")
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 COLD_STARTS = int(os.environ.get("BENCH_COLD_STARTS", "20"))
 EVENT = json.dumps({"id": 1, "items": ["x" * 60 for _ in range(14)], "note": "n" * 40})
 assert 900 <= len(EVENT) <= 1100, len(EVENT)
@@ -136,47 +138,43 @@ def wrk(port, connections):
     return rps, p50, p99
 
 
-def load(path, many):
-    """One server's loads: 1 and 16 connections, and FC's 200 as well when `many`."""
-    port = free_port()
-    proc = start(path, port)
+def paired_load(servers, concurrencies):
+    """The servers all run throughout, each idle on CPU 0 while another is loaded; each
+    round runs every load on them one after the other, in an order that alternates from
+    round to round, so that a figure and the same figure of another server are taken
+    seconds apart (this machine's speed drifts over minutes). Per server: idle RSS after
+    one invocation, peak RSS, each load's (req/s, p50, p99) round by round (`runs`) and
+    their medians (`c1`, `c16`, ...), and the spread of its c16 throughput (max / min of
+    the rounds)."""
+    procs = {}
+    runs = {name: {c: [] for c in concurrencies} for name in servers}
     try:
-        wait_ready(port, proc)
-        status, body = post(port, EVENT.encode())
-        assert status == 200 and json.loads(body) == {"echo": json.loads(EVENT)}, body
-        idle = rss_kib(proc.pid)
-        c1 = wrk(port, 1)
-        c16 = wrk(port, 16)
-        # An instance takes up to 200 invocations at once (FC's limit per instance).
-        c200 = wrk(port, 200) if many else None
-        peak = rss_kib(proc.pid, "VmHWM")
-        return {"idle": idle, "peak": peak, "c1": c1, "c16": c16, "c200": c200}
-    finally:
-        proc.kill()
-        proc.wait()
-
-
-def interleaved_load(servers, many=False):
-    """Round after round, each server once; then each figure's median over the rounds,
-    and its spread (max / min of the rounds' c16 throughput). `many`: 200 connections
-    too."""
-    runs = {name: [] for name in servers}
-    for i in range(ROUNDS):
         for name, path in servers.items():
-            log(f"load round {i + 1}/{ROUNDS}: {name}")
-            runs[name].append(load(path, many))
+            port = free_port()
+            procs[name] = (start(path, port), port)
+            wait_ready(port, procs[name][0])
+            status, body = post(port, EVENT.encode())
+            assert status == 200 and json.loads(body) == {"echo": json.loads(EVENT)}, body
+        idle = {name: rss_kib(proc.pid) for name, (proc, _) in procs.items()}
+        for i in range(ROUNDS):
+            log(f"load round {i + 1}/{ROUNDS}")
+            order = list(servers) if i % 2 == 0 else list(reversed(servers))
+            for c in concurrencies:
+                for name in order:
+                    runs[name][c].append(wrk(procs[name][1], c))
+        peak = {name: rss_kib(proc.pid, "VmHWM") for name, (proc, _) in procs.items()}
+    finally:
+        for proc, _ in procs.values():
+            proc.kill()
+            proc.wait()
     results = {}
-    for name, rs in runs.items():
-        pick = lambda key, i: statistics.median(r[key][i] for r in rs)
-        c16 = [r["c16"][0] for r in rs]
-        results[name] = {
-            "idle": statistics.median(r["idle"] for r in rs),
-            "peak": max(r["peak"] for r in rs),
-            "c1": tuple(pick("c1", i) for i in range(3)),
-            "c16": tuple(pick("c16", i) for i in range(3)),
-            "c200": tuple(pick("c200", i) for i in range(3)) if many else None,
-            "spread": max(c16) / min(c16),
-        }
+    for name in servers:
+        c16 = [r[0] for r in runs[name][16]]
+        results[name] = {"idle": idle[name], "peak": peak[name], "runs": runs[name],
+                         "spread": max(c16) / min(c16)}
+        for c in concurrencies:
+            results[name][f"c{c}"] = tuple(
+                statistics.median(r[i] for r in runs[name][c]) for i in range(3))
     return results
 
 
@@ -343,7 +341,8 @@ def main():
     }
     kind, need = elf(servers["package"])
     loads = [load_average()]
-    results = interleaved_load(servers, many=True)
+    # An instance takes up to 200 invocations at once (FC's limit per instance).
+    results = paired_load(servers, (1, 16, 200))
     loads.append(load_average())
     for name, path in servers.items():
         log(f"callgrind, cold starts, 20 MB event: {name}")
@@ -367,6 +366,15 @@ def main():
         return (f"| {label} | {fmt(fc)} | {fmt(pkg)} | {fmt(ax)} | {fmt(hy)} | "
                 f"{ratio(fc, ax)} | {ratio(fc, hy)} | {ratio(pkg, fc)} |")
 
+    def load_row(label, c, i, fmt):
+        """A load figure: each server's median over the rounds; a ratio, the median of
+        the rounds' own ratios (each of two runs seconds apart)."""
+        fc, pkg, ax, hy = (results[n][f"c{c}"][i] for n in names)
+        paired = lambda a, b: statistics.median(
+            x[i] / y[i] for x, y in zip(results[a]["runs"][c], results[b]["runs"][c]))
+        return (f"| {label} | {fmt(fc)} | {fmt(pkg)} | {fmt(ax)} | {fmt(hy)} | "
+                f"{paired('fc', 'axum'):.2f} | {paired('fc', 'hyper'):.2f} | {paired('package', 'fc'):.2f} |")
+
     mb = lambda kib: f"{kib / 1024:.1f} MB"
     spread = max(r["spread"] for r in results.values())
     lines = [
@@ -376,20 +384,20 @@ def main():
         "| figure | fc (glibc) | fc packaged | raw axum | raw hyper | fc / axum | fc / hyper | packaged / fc |",
         "|---|---|---|---|---|---|---|---|",
         row("instructions per invocation (callgrind)", lambda r: r["ir"], lambda v: f"{v / 1000:.1f} k"),
-        row("throughput, c=1 (req/s)", lambda r: r["c1"][0], lambda v: f"{v:,.0f}"),
-        row("p50 latency, c=1", lambda r: r["c1"][1], lambda v: f"{v:.0f} µs"),
-        row("p99 latency, c=1", lambda r: r["c1"][2], lambda v: f"{v:.0f} µs"),
-        row("throughput, c=16 (req/s)", lambda r: r["c16"][0], lambda v: f"{v:,.0f}"),
-        row("p50 latency, c=16", lambda r: r["c16"][1], lambda v: f"{v:.0f} µs"),
-        row("p99 latency, c=16", lambda r: r["c16"][2], lambda v: f"{v:.0f} µs"),
-        row("throughput, c=200 (req/s)", lambda r: r["c200"][0], lambda v: f"{v:,.0f}"),
-        row("p50 latency, c=200", lambda r: r["c200"][1], lambda v: f"{v:.0f} µs"),
-        row("p99 latency, c=200", lambda r: r["c200"][2], lambda v: f"{v:.0f} µs"),
+        *(load_row(f"{what}, c={c}{' (req/s)' if i == 0 else ''}", c, i, fmt)
+          for c in (1, 16, 200)
+          for i, what, fmt in ((0, "throughput", lambda v: f"{v:,.0f}"),
+                               (1, "p50 latency", lambda v: f"{v:.0f} µs"),
+                               (2, "p99 latency", lambda v: f"{v:.0f} µs"))),
         row(f"cold start, median of {COLD_STARTS} (exec → first 200)", lambda r: r["cold"], lambda v: f"{v:.1f} ms"),
         row("idle RSS", lambda r: r["idle"], mb),
         row("peak RSS under load", lambda r: r["peak"], mb),
         row("peak RSS, one 20 MB event", lambda r: r["big"], mb),
         row("stripped binary", lambda r: r["size"], lambda v: f"{v / 1e6:.2f} MB"),
+        "",
+        "The four servers run throughout, each idle on CPU 0 while another is loaded; each load runs on them one "
+        "after the other, in an order that alternates from round to round. A load figure is a server's median over "
+        "the rounds; its ratios are medians of the rounds' own ratios, each of two runs seconds apart.",
         "",
         "Instructions: user-space, the server on CPU 0 alone, (Ir at 1100 sequential keep-alive invocations − Ir at 100) "
         "/ 1000. Noise: the rounds' c16 throughput varied by up to "
@@ -463,7 +471,7 @@ def candidates():
         built[name] = build_candidate(i, name, args, triple)
     loads.append(load_average())
     servers = {name: path for name, (_, path) in built.items()}
-    results = interleaved_load(servers)
+    results = paired_load(servers, (1, 16))
     loads.append(load_average())
     for name, path in servers.items():
         log(f"callgrind, cold starts, 20 MB event: {name}")

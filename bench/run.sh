@@ -9,7 +9,7 @@
 #                              connection at 1, 16 and 200 streams, with tonic's client
 #                              and with nghttp2's h2load, and the same loads against fc
 #                              as `fc-local package` builds it (bench/grpc.md)
-# BENCH_DURATION=5s, BENCH_ROUNDS=3, BENCH_COLD_STARTS=20 by default (--grpc:
+# BENCH_DURATION=3s, BENCH_ROUNDS=5, BENCH_COLD_STARTS=20 by default (--grpc:
 # BENCH_GRPC_DURATION=3s, BENCH_GRPC_ROUNDS=7);
 # BENCH_REUSE_BUILDS=1 measures again the binaries of the last --candidates run.
 set -euo pipefail
