@@ -19,6 +19,7 @@ bench/run.sh (which installs wrk when missing); it writes bench/results.md, or
 bench/candidates.md with --candidates.
 """
 
+import contextlib
 import http.client
 import json
 import os
@@ -138,6 +139,37 @@ def wrk(port, connections):
     return rps, p50, p99
 
 
+@contextlib.contextmanager
+def running(servers, ready):
+    """Every server started on CPU 0 and checked with `ready(port)`, all of them running
+    throughout: {name: (process, port)}. Each is idle while another is loaded (an idle
+    server uses no CPU). All are killed on the way out."""
+    procs = {}
+    try:
+        for name, path in servers.items():
+            port = free_port()
+            procs[name] = (start(path, port), port)
+            wait_ready(port, procs[name][0])
+            ready(port)
+        yield procs
+    finally:
+        for proc, _ in procs.values():
+            proc.kill()
+            proc.wait()
+
+
+def in_turn(servers, i):
+    """Round `i`'s order of the servers: as listed in even rounds, reversed in odd ones, so
+    that no server always runs first."""
+    return list(servers) if i % 2 == 0 else list(reversed(servers))
+
+
+def echoes(port):
+    """The echo function answers an invocation with its event."""
+    status, body = post(port, EVENT.encode())
+    assert status == 200 and json.loads(body) == {"echo": json.loads(EVENT)}, body
+
+
 def paired_load(servers, concurrencies):
     """The servers all run throughout, each idle on CPU 0 while another is loaded; each
     round runs every load on them one after the other, in an order that alternates from
@@ -146,27 +178,15 @@ def paired_load(servers, concurrencies):
     one invocation, peak RSS, each load's (req/s, p50, p99) round by round (`runs`) and
     their medians (`c1`, `c16`, ...), and the spread of its c16 throughput (max / min of
     the rounds)."""
-    procs = {}
     runs = {name: {c: [] for c in concurrencies} for name in servers}
-    try:
-        for name, path in servers.items():
-            port = free_port()
-            procs[name] = (start(path, port), port)
-            wait_ready(port, procs[name][0])
-            status, body = post(port, EVENT.encode())
-            assert status == 200 and json.loads(body) == {"echo": json.loads(EVENT)}, body
+    with running(servers, echoes) as procs:
         idle = {name: rss_kib(proc.pid) for name, (proc, _) in procs.items()}
         for i in range(ROUNDS):
             log(f"load round {i + 1}/{ROUNDS}")
-            order = list(servers) if i % 2 == 0 else list(reversed(servers))
             for c in concurrencies:
-                for name in order:
+                for name in in_turn(servers, i):
                     runs[name][c].append(wrk(procs[name][1], c))
         peak = {name: rss_kib(proc.pid, "VmHWM") for name, (proc, _) in procs.items()}
-    finally:
-        for proc, _ in procs.values():
-            proc.kill()
-            proc.wait()
     results = {}
     for name in servers:
         c16 = [r[0] for r in runs[name][16]]
@@ -600,18 +620,11 @@ def grpc():
     # drift. Each round alternates the order.
     kinds = ([("bare", n) for n in GRPC_STREAMS] + [("fc", n) for n in FC_HEADER_STREAMS]
              + [("h2load", n) for n in H2LOAD_STREAMS])
-    procs = {}
-    try:
-        for name, path in servers.items():
-            port = free_port()
-            procs[name] = (start(path, port), port)
-            wait_ready(port, procs[name][0])
-            grpc_client(client, port, "calls", 10)
+    with running(servers, lambda port: grpc_client(client, port, "calls", 10)) as procs:
         for i in range(GRPC_ROUNDS):
             log(f"gRPC load round {i + 1}/{GRPC_ROUNDS}")
-            order = list(servers) if i % 2 == 0 else list(reversed(servers))
             for kind, n in kinds:
-                for name in order:
+                for name in in_turn(servers, i):
                     port = procs[name][1]
                     if kind == "bare":
                         out = grpc_client(client, port, "load", n, GRPC_SECONDS)
@@ -621,10 +634,6 @@ def grpc():
                         with_fc[name][n].append(tuple(map(float, out.split())))
                     else:
                         h2[name][n].append(h2load(port, n, body_file))
-    finally:
-        for proc, _ in procs.values():
-            proc.kill()
-            proc.wait()
     loads.append(load_average())
     ir, ir_load, ir_fc = {}, {}, {}
     for name in ("fc", "tonic"):
